@@ -1,0 +1,86 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { byteSize, positiveInt, seconds } from '../args.js';
+import { connect } from '../connect.js';
+import { globalOptions, Output } from '../context.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { formatBytes, formatRate } from '../format.js';
+import { waitForJob } from '../jobs-common.js';
+import { TransferProgress } from '../progress.js';
+import { withInterrupt } from '../signals.js';
+
+interface DownloadOptions {
+  wait?: boolean;
+  pollInterval?: number;
+  concurrency?: number;
+  chunkSize?: number;
+}
+
+/** Bytes a retrieval job will produce: the retrieved range, else the archive size. */
+function outputSize(range: string | undefined, archiveSize: number | undefined): number | undefined {
+  const match = range ? /^(\d+)-(\d+)$/.exec(range) : null;
+  if (match) return Number(match[2]) - Number(match[1]) + 1;
+  return archiveSize;
+}
+
+/** `glacier download NAME JOB_ID FILE`: a verified, resumable download of a retrieval job's output. */
+export function registerDownload(program: Command): void {
+  program
+    .command('download')
+    .description("download a completed archive retrieval job's output to a file, verified against its tree hash")
+    .argument('<vault>', 'vault name')
+    .argument('<jobId>', 'archive retrieval job id (from glacier retrieve or glacier jobs)')
+    .argument('<file>', 'where to write the archive')
+    .option('--wait', 'wait for the job to complete first')
+    .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
+    .option('--concurrency <n>', 'ranged requests in flight (default 4)', (v) => positiveInt(v, '--concurrency'))
+    .option('--chunk-size <size>', 'bytes per ranged request, 1MiB x 2^n (default chosen by size)', (v) => byteSize(v, '--chunk-size'))
+    .addHelpText(
+      'after',
+      `
+The file is written as FILE.partial and renamed only once every byte has been
+verified against Glacier's tree hash. If a download stops, run the same command
+again: the verified part of FILE.partial is kept and only the rest is fetched.`,
+    )
+    .action(async (vaultName: string, jobId: string, file: string, options: DownloadOptions, command: Command) => {
+      const opts = globalOptions(command);
+      const output = new Output(opts);
+      const job = connect(opts).Vault(opts.account, vaultName).Job(jobId);
+      await withInterrupt((signal) => waitForJob(job, output, { wait: options.wait === true, pollInterval: options.pollInterval, signal }));
+      if (job.action !== 'ArchiveRetrieval') {
+        throw new CliError(
+          `job ${jobId} is ${job.action === 'InventoryRetrieval' ? 'an inventory job' : `a ${job.action ?? 'different'} job`}; use: glacier inventory ${vaultName} --job ${jobId} --output ${file}`,
+          ExitCode.USAGE,
+        );
+      }
+      const total = outputSize(job.retrievalByteRange, job.archiveSizeInBytes);
+      const resumedFrom = await stat(`${file}.partial`).then((s) => s.size, () => 0);
+      if (resumedFrom > 0) output.note(`Resuming from ${file}.partial (${formatBytes(resumedFrom)} present; re-verified before use).`);
+      const progress = new TransferProgress({ stream: output.progressStream, label: 'download', silent: !opts.progress });
+      const started = Date.now();
+      progress.start(total ?? 0);
+      try {
+        await withInterrupt((signal) =>
+          job.download(file, {
+            concurrency: options.concurrency,
+            chunkSize: options.chunkSize,
+            signal,
+            verify: true,
+            onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
+          }),
+        );
+      } finally {
+        progress.stop();
+      }
+      const seconds = (Date.now() - started) / 1000;
+      const size = (await stat(file)).size;
+      output.result(
+        { vault: vaultName, jobId, file, size, sha256TreeHash: job.sha256TreeHash, verified: true, seconds },
+        () =>
+          [
+            `Downloaded ${formatBytes(size)} to ${file} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
+            `tree hash verified: ${job.sha256TreeHash ?? '-'}`,
+          ].join('\n'),
+      );
+    });
+}

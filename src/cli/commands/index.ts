@@ -1,0 +1,28 @@
+/**
+ * Registers every `glacier` command on the program.
+ *
+ * @module
+ */
+import type { Command } from 'commander';
+import { registerDownload } from './download.js';
+import { registerInventory } from './inventory.js';
+import { registerJobs } from './jobs.js';
+import { registerLocal } from './local.js';
+import { registerPurge } from './purge.js';
+import { registerRetrieve } from './retrieve.js';
+import { registerTreehash } from './treehash.js';
+import { registerUpload } from './upload.js';
+import { registerVaults } from './vaults.js';
+
+/** Adds all commands to `program`, in the order `--help` lists them. */
+export function registerCommands(program: Command): void {
+  registerVaults(program);
+  registerUpload(program);
+  registerInventory(program);
+  registerJobs(program);
+  registerRetrieve(program);
+  registerDownload(program);
+  registerPurge(program);
+  registerTreehash(program);
+  registerLocal(program);
+}

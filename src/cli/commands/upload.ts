@@ -1,0 +1,110 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { UploadError } from '../../index.js';
+import { byteSize, positiveInt } from '../args.js';
+import { connect } from '../connect.js';
+import { globalOptions, Output } from '../context.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { formatBytes, formatRate } from '../format.js';
+import { TransferProgress } from '../progress.js';
+import { withInterrupt } from '../signals.js';
+
+interface UploadOptions {
+  vault: string;
+  description?: string;
+  partSize?: number;
+  concurrency?: number;
+  resume?: string;
+  abortOnError?: boolean;
+}
+
+/** A description Glacier accepts (printable ASCII, at most 1024 characters), from the file name. */
+function defaultDescription(file: string): string | undefined {
+  const name = basename(file);
+  return /^[\x20-\x7e]{1,1024}$/.test(name) ? name : undefined;
+}
+
+/** `glacier upload FILE --vault NAME`: a verified (multipart when large) upload with progress. */
+export function registerUpload(program: Command): void {
+  program
+    .command('upload')
+    .description('upload a file as one archive; large files go multipart, in parallel, resumable')
+    .argument('<file>', 'file to upload')
+    .requiredOption('--vault <name>', 'vault to upload to')
+    .option('--description <text>', 'archive description (printable ASCII, up to 1024 characters; default: the file name)')
+    .option('--part-size <size>', 'multipart part size, 1MiB x 2^n up to 4GiB (default: chosen from the file size)', (v) =>
+      byteSize(v, '--part-size'),
+    )
+    .option('--concurrency <n>', 'parts in flight at once (default 4)', (v) => positiveInt(v, '--concurrency'))
+    .option('--resume <uploadId>', 'continue a multipart upload: only missing or damaged parts are sent')
+    .option('--abort-on-error', 'abort the multipart upload on failure instead of keeping it for --resume')
+    .addHelpText(
+      'after',
+      `
+The upload id is printed as soon as the multipart upload exists. If the upload
+fails or is interrupted, its parts stay on the server (unless --abort-on-error)
+and the same command with --resume UPLOAD_ID sends only what is missing.
+Glacier drops an idle multipart upload after about 24 hours.`,
+    )
+    .action(async (file: string, options: UploadOptions, command: Command) => {
+      const opts = globalOptions(command);
+      const output = new Output(opts);
+      const { size } = await stat(file).catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, ExitCode.USAGE);
+      });
+      if (size === 0) throw new CliError(`${file} is empty; Glacier does not store empty archives.`, ExitCode.USAGE);
+      const description = options.description ?? defaultDescription(file);
+      const vault = connect(opts).Vault(opts.account, options.vault);
+      const progress = new TransferProgress({ stream: output.progressStream, label: 'upload', silent: !opts.progress });
+      let uploadId = options.resume;
+      const started = Date.now();
+      progress.start(size);
+      try {
+        const archive = await withInterrupt((signal) =>
+          vault.uploadArchive({
+            body: createReadStream(file),
+            archiveDescription: description,
+            partSize: options.partSize,
+            concurrency: options.concurrency,
+            uploadId: options.resume,
+            leavePartsOnError: options.abortOnError !== true,
+            signal,
+            onUploadId: (id: string) => {
+              uploadId = id;
+              if (id !== options.resume) output.note(`upload id: ${id}`);
+            },
+            onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
+          }),
+        );
+        progress.stop();
+        const seconds = (Date.now() - started) / 1000;
+        const result = {
+          vault: vault.name,
+          archiveId: archive.id,
+          checksum: archive.checksum,
+          size: archive.size ?? size,
+          description: archive.description ?? description,
+          location: archive.location,
+          uploadId,
+          seconds,
+        };
+        output.result(result, () =>
+          [
+            `Uploaded ${file} (${formatBytes(size)}) to vault ${vault.name} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
+            `archive id: ${result.archiveId}`,
+            `tree hash:  ${result.checksum ?? '-'}`,
+          ].join('\n'),
+        );
+      } catch (error) {
+        progress.stop();
+        const id = error instanceof UploadError ? (error.uploadId ?? uploadId) : uploadId;
+        const kept = error instanceof UploadError ? error.partsLeft : options.abortOnError !== true;
+        if (id !== undefined && kept) {
+          output.note(`The upload's parts are kept. Resume with:\n  glacier upload ${file} --vault ${vault.name} --resume ${id}`);
+        }
+        throw error;
+      }
+    });
+}

@@ -1,0 +1,105 @@
+/**
+ * Exit codes of the `glacier` CLI, and the mapping from an error to a code
+ * and one readable line.
+ *
+ * | Code | Meaning |
+ * |---|---|
+ * | 0 | Success. |
+ * | 1 | Unexpected error (a bug, or a local file problem). |
+ * | 2 | Usage error: a bad argument or option, rejected before any request. |
+ * | 3 | Not found: the vault, archive, job or upload does not exist (or the job output expired). |
+ * | 4 | The service refused the request (credentials, permissions, a rule such as "vault not empty", throttling after retries, closure to new accounts). |
+ * | 5 | Data did not verify: a tree-hash mismatch or an incomplete download. Nothing unverified is left under the target name. |
+ * | 6 | A job failed, or is not ready yet, or waiting for it timed out. |
+ * | 7 | An upload failed; its upload id is printed so that `--resume` can continue it. |
+ * | 130 | Interrupted (Ctrl-C). Uploads, downloads and purges can be resumed. |
+ *
+ * @module
+ */
+
+/** The process exit codes of the `glacier` CLI. */
+export const ExitCode = {
+  /** Success. */
+  OK: 0,
+  /** Unexpected error. */
+  ERROR: 1,
+  /** Bad arguments or options. */
+  USAGE: 2,
+  /** The vault, archive, job or upload does not exist. */
+  NOT_FOUND: 3,
+  /** The service refused the request. */
+  SERVICE: 4,
+  /** Data did not verify. */
+  VERIFY: 5,
+  /** A job failed, is not ready, or waiting timed out. */
+  JOB: 6,
+  /** An upload failed (resumable). */
+  UPLOAD: 7,
+  /** Interrupted by a signal. */
+  INTERRUPTED: 130,
+} as const;
+
+/** One of the values of {@link ExitCode}. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error raised by the CLI itself, with the exit code it should produce. */
+export class CliError extends Error {
+  override name = 'CliError';
+  /** The exit code. */
+  readonly exitCode: ExitCodeValue;
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.ERROR, options?: ErrorOptions) {
+    super(message, options);
+    this.exitCode = exitCode;
+  }
+}
+
+/** Error names (the SDK's exception names and the library's own) mapped to exit codes. */
+const BY_NAME: Record<string, ExitCodeValue> = {
+  ValidationError: ExitCode.USAGE,
+  ResourceNotFoundException: ExitCode.NOT_FOUND,
+  TreeHashMismatchError: ExitCode.VERIFY,
+  DownloadError: ExitCode.VERIFY,
+  JobFailedError: ExitCode.JOB,
+  WaitTimeoutError: ExitCode.JOB,
+  UploadError: ExitCode.UPLOAD,
+  AbortError: ExitCode.INTERRUPTED,
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** Chooses the exit code for an error. */
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  if (error instanceof CliError) return error.exitCode;
+  if (!isObject(error)) return ExitCode.ERROR;
+  const name = typeof error.name === 'string' ? error.name : '';
+  const byName = BY_NAME[name];
+  if (byName !== undefined) return byName;
+  // "The job is not currently available for download".
+  if (name === 'InvalidParameterValueException' && /not currently available/i.test(String(error.message))) {
+    return ExitCode.JOB;
+  }
+  // Any other answer from the service (it has $metadata), or a credentials problem.
+  if ('$metadata' in error || '$fault' in error || /Credentials|Signature|AccessDenied/.test(name)) {
+    return ExitCode.SERVICE;
+  }
+  if (typeof error.code === 'string' && /^E(CONNREFUSED|CONNRESET|NOTFOUND|AI_AGAIN|TIMEDOUT)$/.test(error.code)) {
+    return ExitCode.SERVICE;
+  }
+  return ExitCode.ERROR;
+}
+
+/** Formats an error as one line: `glacier: <Name>: <message>`, without a stack. */
+export function errorLine(error: unknown): string {
+  if (!isObject(error)) return `glacier: ${String(error)}`;
+  const name = typeof error.name === 'string' ? error.name : 'Error';
+  let message = typeof error.message === 'string' ? error.message : String(error);
+  if (typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code) && !message.includes(error.code)) {
+    message = `${error.code}: ${message}`;
+  }
+  if (message === '' || message === 'UnknownError') message = '(no message from the service)';
+  const oneLine = message.replace(/\s*\n\s*/g, ' ').trim();
+  const prefix = error instanceof CliError || name === 'Error' ? '' : `${name}: `;
+  return `glacier: ${prefix}${oneLine}`;
+}

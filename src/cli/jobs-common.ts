@@ -1,0 +1,66 @@
+/**
+ * Job helpers shared by the `inventory`, `download` and `purge` commands.
+ *
+ * @module
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { JobFailedError, type Job } from '../index.js';
+import type { Output } from './context.js';
+import { CliError, ExitCode } from './exit-codes.js';
+import { formatDuration } from './format.js';
+
+/** Options of {@link waitForJob}. */
+export interface WaitForJobOptions {
+  /** Wait for completion (true) or require it already (false). */
+  wait: boolean;
+  /** Seconds between status checks. */
+  pollInterval?: number | undefined;
+  /** Cancels the wait. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Makes sure `job` has succeeded: waits for it when `wait` is set, else checks
+ * once and explains what to do when it is not done. Throws JobFailedError on
+ * a failed job.
+ */
+export async function waitForJob(job: Job, output: Output, options: WaitForJobOptions): Promise<void> {
+  await job.load();
+  if (job.statusCode === 'Succeeded') return;
+  if (job.statusCode === 'Failed') throw new JobFailedError(job.id, job.statusMessage);
+  if (!options.wait) {
+    throw new CliError(
+      `job ${job.id} is still ${job.statusCode ?? 'InProgress'} (started ${String(job.creationDate ?? '?')}); try again later, or add --wait`,
+      ExitCode.JOB,
+    );
+  }
+  const started = Date.now();
+  output.note(`Waiting for job ${job.id} (${job.action ?? 'job'}${job.tier ? `, ${job.tier} tier` : ''})... Ctrl-C stops waiting; the job keeps running.`);
+  await job.waitUntilCompleted({
+    pollInterval: options.pollInterval === undefined ? undefined : options.pollInterval * 1000,
+    signal: options.signal,
+  });
+  output.note(`Job ${job.id} succeeded after ${formatDuration((Date.now() - started) / 1000)}.`);
+}
+
+/** Writes a completed job's whole output to `file` (via `file.partial`, renamed at the end); returns its size. */
+export async function saveJobOutput(job: Job, file: string): Promise<number> {
+  const response = await job.getOutput();
+  const partial = `${file}.partial`;
+  let bytes = 0;
+  const body = response.body as unknown as Readable;
+  body.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  try {
+    await pipeline(body, createWriteStream(partial));
+    await rename(partial, file);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+  return bytes;
+}

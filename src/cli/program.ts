@@ -1,0 +1,94 @@
+/**
+ * The `glacier` command line: global options, the commands, and how errors
+ * become one line and an exit code.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { globalOptions, Output } from './context.js';
+import { CliError, errorLine, ExitCode, exitCodeFor } from './exit-codes.js';
+import { registerCommands } from './commands/index.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    unexpected error
+  2    usage error (bad argument or option; nothing was sent)
+  3    not found (vault, archive, job or upload; or job output expired)
+  4    the service refused the request (credentials, permissions, a rule, throttling)
+  5    data did not verify (tree-hash mismatch); nothing unverified is kept
+  6    job failed, not ready yet, or the wait timed out
+  7    upload failed; resume it with: glacier upload FILE --vault NAME --resume UPLOAD_ID
+  130  interrupted; upload, download and purge can be resumed
+
+Archive ids may start with '-': put them after '--', e.g.
+  glacier retrieve my-vault -- -Xb3...
+
+Credentials come from the usual AWS sources (environment, shared files with
+--profile, SSO, instance roles). AWS_ENDPOINT_URL_GLACIER or --endpoint points
+the CLI at another endpoint, such as the local one started by 'glacier local'.`;
+
+/** Builds the `glacier` program. Commands read global options through `optsWithGlobals()`. */
+export function createProgram(): Command {
+  const program = new Command('glacier')
+    .description('Amazon Glacier vaults from the command line: upload, inventory, retrieve, download, purge.')
+    .version(packageVersion(), '-V, --version')
+    .option('--endpoint <url>', 'endpoint URL (default: AWS, or AWS_ENDPOINT_URL_GLACIER)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--profile <name>', 'named profile from the shared AWS config files')
+    .addOption(new Option('--account <id>', "account id; '-' is the credentials' own account").default('-'))
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--no-progress', 'no progress bars or progress lines')
+    .option('--debug', 'show stack traces and SDK details on error')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) });
+  registerCommands(program);
+  return program;
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Runs the CLI on `argv` (as in `process.argv`) and resolves to the exit
+ * code. Errors are printed as one line on stderr (with the stack under
+ * `--debug`).
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return ExitCode.OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end with "errors" whose exit code is 0.
+      return error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    const debug = program.opts<{ debug?: boolean }>().debug === true || process.argv.includes('--debug');
+    const output = new Output(globalOptions(program));
+    if (debug) process.stderr.write(`${inspectError(error)}\n`);
+    output.note(errorLine(error));
+    return exitCodeFor(error);
+  }
+}
+
+function inspectError(error: unknown): string {
+  if (error instanceof Error) {
+    const meta = (error as { $metadata?: unknown }).$metadata;
+    return `${error.stack ?? String(error)}${meta ? `\n$metadata: ${JSON.stringify(meta)}` : ''}${
+      error.cause ? `\ncause: ${inspectError(error.cause)}` : ''
+    }`;
+  }
+  return String(error);
+}
+
+export { CliError };

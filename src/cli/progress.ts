@@ -1,0 +1,138 @@
+/**
+ * Transfer progress for the CLI and the tour, on cli-progress.
+ *
+ * On a terminal it draws one live bar with the percentage, bytes done, the
+ * rate and the ETA. When the stream is not a terminal (a pipe, a file, CI) it
+ * never redraws: it writes one plain line every few seconds and a final line,
+ * so logs stay readable and nothing waits on a terminal.
+ *
+ * @module
+ */
+import cliProgress from 'cli-progress';
+import { formatBytes, formatDuration, formatRate } from './format.js';
+
+/** Options of {@link TransferProgress}. */
+export interface TransferProgressOptions {
+  /** Where to draw (default `process.stderr`). */
+  stream?: NodeJS.WriteStream;
+  /** Label written before the bar, e.g. `upload`. */
+  label?: string;
+  /** Interval of the plain lines when the stream is not a terminal, in ms (default 2000). */
+  plainInterval?: number;
+  /** Draw nothing at all. */
+  silent?: boolean;
+  /** Overrides terminal detection (tests). */
+  tty?: boolean;
+  /** What is counted: bytes (default) or items such as archives. */
+  unit?: 'bytes' | 'items';
+}
+
+/** Seconds of history used for the rate shown. */
+const RATE_WINDOW_MS = 5000;
+
+/**
+ * A single byte-progress bar with rate and ETA.
+ *
+ * ```ts
+ * const bar = new TransferProgress({ label: 'upload' });
+ * bar.start(size);
+ * await vault.uploadArchive({ body, onProgress: (p) => bar.update(p.loaded) });
+ * bar.stop();
+ * ```
+ */
+export class TransferProgress {
+  readonly #bar: cliProgress.SingleBar | undefined;
+  readonly #tty: boolean;
+  readonly #samples: Array<{ t: number; loaded: number }> = [];
+  #total = 0;
+  #loaded = 0;
+  #startedAt = 0;
+  #startLoaded = 0;
+  #running = false;
+  readonly #unit: 'bytes' | 'items';
+
+  constructor(options: TransferProgressOptions = {}) {
+    const stream = options.stream ?? process.stderr;
+    this.#tty = options.tty ?? stream.isTTY === true;
+    this.#unit = options.unit ?? 'bytes';
+    if (options.silent) return;
+    const label = options.label ? `${options.label} ` : '';
+    this.#bar = new cliProgress.SingleBar({
+      stream,
+      format: `${label}${this.#tty ? '[{bar}] ' : ''}{percentage}% | {done} / {size} | {rate} | ETA {etaText}`,
+      barsize: 30,
+      hideCursor: false,
+      noTTYOutput: !this.#tty,
+      notTTYSchedule: options.plainInterval ?? 2000,
+      fps: 8,
+      // On a terminal, leave the finished bar on screen; off a terminal,
+      // avoid the blank line cli-progress would add after the final line.
+      clearOnComplete: !this.#tty,
+      linewrap: this.#tty ? false : true,
+      ...(this.#tty ? {} : { barCompleteChar: '', barIncompleteChar: '' }),
+    });
+  }
+
+  /** True when the bar is drawn on a terminal (live redraws). */
+  get isTTY(): boolean {
+    return this.#tty;
+  }
+
+  /** Starts the bar for `total` bytes, optionally with bytes already done (a resume). */
+  start(total: number, alreadyDone = 0): void {
+    this.#total = total;
+    this.#loaded = alreadyDone;
+    this.#startLoaded = alreadyDone;
+    this.#startedAt = Date.now();
+    this.#samples.length = 0;
+    this.#samples.push({ t: this.#startedAt, loaded: alreadyDone });
+    this.#running = true;
+    this.#bar?.start(Math.max(total, 1), Math.min(alreadyDone, Math.max(total, 1)), this.#payload());
+  }
+
+  /** Sets the bytes done so far (and the total, if it became known). */
+  update(loaded: number, total?: number): void {
+    if (!this.#running) return;
+    if (total !== undefined && total !== this.#total) {
+      this.#total = total;
+      this.#bar?.setTotal(Math.max(total, 1));
+    }
+    this.#loaded = loaded;
+    const now = Date.now();
+    this.#samples.push({ t: now, loaded });
+    while (this.#samples.length > 2 && (this.#samples[0]?.t ?? now) < now - RATE_WINDOW_MS) this.#samples.shift();
+    this.#bar?.update(Math.min(loaded, Math.max(this.#total, 1)), this.#payload());
+  }
+
+  /** Stops the bar, leaving its last state on screen; returns the average rate in bytes/s. */
+  stop(): number {
+    if (!this.#running) return 0;
+    this.#running = false;
+    this.#bar?.update(Math.min(this.#loaded, Math.max(this.#total, 1)), this.#payload(true));
+    this.#bar?.stop();
+    const seconds = (Date.now() - this.#startedAt) / 1000;
+    return seconds > 0 ? (this.#loaded - this.#startLoaded) / seconds : 0;
+  }
+
+  #rate(): number {
+    const first = this.#samples[0];
+    const last = this.#samples[this.#samples.length - 1];
+    if (!first || !last || last.t <= first.t) return 0;
+    return ((last.loaded - first.loaded) * 1000) / (last.t - first.t);
+  }
+
+  #payload(final = false): Record<string, string> {
+    const rate = final ? ((this.#loaded - this.#startLoaded) * 1000) / Math.max(1, Date.now() - this.#startedAt) : this.#rate();
+    const left = this.#total - this.#loaded;
+    let etaText = '-';
+    if (final || left <= 0) etaText = `done in ${formatDuration((Date.now() - this.#startedAt) / 1000)}`;
+    else if (rate > 0) etaText = formatDuration(left / rate);
+    const items = this.#unit === 'items';
+    return {
+      done: items ? String(this.#loaded) : formatBytes(this.#loaded),
+      size: items ? String(this.#total) : formatBytes(this.#total),
+      rate: rate <= 0 ? '-' : items ? `${rate.toFixed(rate < 10 ? 1 : 0)}/s` : formatRate(rate),
+      etaText,
+    };
+  }
+}
