@@ -1,0 +1,485 @@
+/**
+ * Downloading a job's output: ranged, concurrent, tree-hash-verified,
+ * resumable.
+ *
+ * @module
+ */
+import { DescribeJobCommand, GetJobOutputCommand, type DescribeJobCommandOutput, type GlacierClient } from '@aws-sdk/client-glacier';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { DownloadError, TreeHashMismatchError, ValidationError } from '../errors.js';
+import { validateAccountId, validateId, validatePartSize, validateVaultName } from '../validation.js';
+import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-state.js';
+import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
+import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { BufferPool, Slots } from './slots.js';
+import { MiB, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
+
+/** Which job's output to read. */
+export interface JobOutputSource {
+  /** The SDK client to send with. It is not modified. */
+  client: GlacierClient;
+  /** `-` or a 12-digit account id. */
+  accountId: string;
+  /** The vault's name. */
+  vaultName: string;
+  /** The job id. */
+  jobId: string;
+}
+
+/** Progress of a download. */
+export interface DownloadProgress {
+  /** Bytes verified and written so far (including those a resumed download found already in place). */
+  loaded: number;
+  /** The output's length in bytes. */
+  total: number;
+}
+
+/** Options of {@link downloadJobOutput}. */
+export interface DownloadOptions {
+  /**
+   * Bytes per ranged request: 1 MiB × 2^n, so every chunk is tree-hash
+   * aligned and Glacier sends its checksum (default 16 MiB).
+   */
+  chunkSize?: number;
+  /** Chunks fetched at once (default 4). */
+  concurrency?: number;
+  /** Called after each chunk is verified and written. */
+  onProgress?: (p: DownloadProgress) => void;
+  /**
+   * Stops the download; in-flight requests are cancelled. A file download
+   * keeps its `.partial` file and record, so the next call resumes it.
+   */
+  signal?: AbortSignal;
+  /**
+   * Check every chunk against the tree hash in its response and the whole
+   * against the job's `SHA256TreeHash` (default true). Chunks failing the
+   * check are fetched again; with `false`, nothing is compared.
+   */
+  verify?: boolean;
+  /** How each chunk is retried. See {@link RetryOptions}. */
+  retry?: RetryOptions;
+  /** For a Writable target: call `end()` on it when done (default true). */
+  end?: boolean;
+}
+
+/** What a download produced. */
+export interface DownloadResult {
+  /** Bytes of output. */
+  bytes: number;
+  /** The output's tree hash, computed from the bytes received (absent when `verify` is false). */
+  treeHash?: string;
+  /** The file written, for a file target. */
+  path?: string;
+}
+
+/** Default bytes per ranged GetJobOutput request: 16 MiB. */
+export const DEFAULT_CHUNK_SIZE = 16 * MiB;
+
+/** A response body that ended before the length it announced. Retried. */
+class IncompleteBodyError extends Error {
+  override name = 'IncompleteBodyError';
+}
+
+interface JobFacts {
+  size: number;
+  treeHash: string | undefined;
+}
+
+/** The output length and whole tree hash of a finished job. */
+function jobFacts(jobId: string, job: DescribeJobCommandOutput): JobFacts {
+  if (job.StatusCode === 'Failed') {
+    throw new DownloadError(jobId, `Job ${jobId} failed${job.StatusMessage ? `: ${job.StatusMessage}` : ''}; it has no output to download.`);
+  }
+  if (!job.Completed || job.StatusCode !== 'Succeeded') {
+    throw new DownloadError(jobId, `Job ${jobId} is ${job.StatusCode ?? 'not complete'}; wait for it to succeed before downloading its output.`);
+  }
+  let size: number | undefined;
+  if (job.Action === 'InventoryRetrieval') size = job.InventorySizeInBytes;
+  else {
+    const m = /^(\d+)-(\d+)$/.exec(job.RetrievalByteRange ?? '');
+    size = m ? Number(m[2]) - Number(m[1]) + 1 : job.ArchiveSizeInBytes;
+  }
+  if (size === undefined || !Number.isSafeInteger(size) || size < 0) {
+    throw new DownloadError(jobId, `Job ${jobId} does not say how long its output is, so it cannot be downloaded in ranges.`);
+  }
+  return { size, treeHash: job.Action === 'InventoryRetrieval' ? undefined : (job.SHA256TreeHash ?? undefined) };
+}
+
+function describeFailure(jobId: string, error: unknown): unknown {
+  if (error instanceof DownloadError || error instanceof TreeHashMismatchError || error instanceof ValidationError) return error;
+  const name = (error as { name?: string } | undefined)?.name;
+  if (httpStatusOf(error) === 404 || name === 'ResourceNotFoundException') {
+    return new DownloadError(
+      jobId,
+      `Job ${jobId} or its output was not found. Job output is kept for at least 24 hours after the job completes; ` +
+        'if it has expired, initiate a new retrieval job.',
+      { cause: error },
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new DownloadError(jobId, `Downloading the output of job ${jobId} failed: ${message}`, { cause: error });
+}
+
+function validate(source: JobOutputSource, target: string | Writable, options: DownloadOptions) {
+  validateAccountId(source.accountId);
+  validateVaultName(source.vaultName);
+  validateId(source.jobId, 'jobId');
+  if (typeof target === 'string') {
+    if (target.length === 0) throw new ValidationError('target', 'The download target must be a file path or a Writable stream, not an empty string.');
+  } else if (target === null || typeof target !== 'object' || typeof (target as Writable).write !== 'function') {
+    throw new ValidationError('target', 'The download target must be a file path or a Writable stream.');
+  }
+  const chunkSize = options.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : validatePartSize(options.chunkSize, 'chunkSize');
+  const concurrency = validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
+  const problem = retryOptionsProblem(options.retry);
+  if (problem) throw new ValidationError('retry', problem);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new ValidationError('onProgress', 'onProgress must be a function.');
+  }
+  return { chunkSize, concurrency };
+}
+
+/**
+ * Downloads a completed job's output to a file or a Writable.
+ *
+ * - The output is fetched in tree-hash-aligned ranges of `chunkSize`
+ *   (16 MiB), `concurrency` (4) at a time. Each chunk is checked against the
+ *   `x-amz-sha256-tree-hash` of its response, and fetched again (with
+ *   back-off) on a mismatch, a short body or a transient error; after the
+ *   retries a {@link TreeHashMismatchError} or {@link DownloadError} is thrown.
+ *   The chunk hashes are combined and checked against the job's
+ *   `SHA256TreeHash`.
+ * - **File target:** only verified bytes are written, at their offsets, to
+ *   `PATH.partial`, which is renamed to `PATH` once the whole is verified. A
+ *   small record (`PATH.partial.json`) lists the verified chunks; a later
+ *   call for the same job re-hashes those chunks of the `.partial` file and
+ *   fetches only what is missing or no longer matches.
+ * - **Writable target:** chunks are written in order, honouring backpressure,
+ *   and the stream is ended (unless `end: false`). There is no resume.
+ * - Memory is about `concurrency × chunkSize` plus a small constant.
+ *
+ * @throws {@link ValidationError} for bad options, before any request.
+ * @throws {@link DownloadError} when the job has no output, it expired, or a chunk cannot be fetched.
+ * @throws {@link TreeHashMismatchError} when bytes do not verify after all retries.
+ *
+ * @example
+ * ```ts
+ * const { treeHash } = await downloadJobOutput({ client, accountId: '-', vaultName: 'photos', jobId }, '2024.tar', {
+ *   onProgress: ({ loaded, total }) => console.log(`${loaded} / ${total}`),
+ * });
+ * ```
+ */
+export async function downloadJobOutput(source: JobOutputSource, target: string | Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+  const { chunkSize, concurrency } = validate(source, target, options);
+  options.signal?.throwIfAborted();
+  try {
+    const job = await source.client.send(
+      new DescribeJobCommand({ accountId: source.accountId, vaultName: source.vaultName, jobId: source.jobId }),
+      options.signal ? { abortSignal: options.signal } : {},
+    );
+    const facts = jobFacts(source.jobId, job);
+    const run = new ChunkedDownload(source, options, facts, chunkSize, concurrency);
+    return typeof target === 'string' ? await run.toFile(target) : await run.toStream(target);
+  } catch (error) {
+    throw describeFailure(source.jobId, error);
+  }
+}
+
+interface Chunk {
+  index: number;
+  range: ByteRange;
+  bytes: Buffer;
+  scratch: Buffer;
+  treeHash: string;
+}
+
+class ChunkedDownload {
+  readonly #source: JobOutputSource;
+  readonly #options: DownloadOptions;
+  readonly #facts: JobFacts;
+  readonly #ranges: ByteRange[];
+  readonly #chunkSize: number;
+  readonly #slots: Slots;
+  readonly #pool: BufferPool;
+  readonly #controller = new AbortController();
+  readonly #hashes: string[] = [];
+  readonly #verify: boolean;
+  #failure: { error: unknown } | undefined;
+  #loaded = 0;
+
+  constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, chunkSize: number, concurrency: number) {
+    this.#source = source;
+    this.#options = options;
+    this.#facts = facts;
+    this.#chunkSize = chunkSize;
+    this.#ranges = alignedRanges(facts.size, chunkSize);
+    this.#slots = new Slots(concurrency);
+    this.#pool = new BufferPool(Math.min(chunkSize, Math.max(facts.size, 1)));
+    this.#verify = options.verify ?? true;
+  }
+
+  async toFile(path: string): Promise<DownloadResult> {
+    const partial = `${path}.partial`;
+    const identity = { jobId: this.#source.jobId, size: this.#facts.size, chunkSize: this.#chunkSize, treeHash: this.#facts.treeHash };
+    const claimed = await readDownloadState(partial, identity);
+    let handle: FileHandle;
+    try {
+      handle = await open(partial, claimed.size > 0 ? 'r+' : 'w');
+    } catch {
+      claimed.clear();
+      handle = await open(partial, 'w');
+    }
+    let closed = false;
+    try {
+      await handle.truncate(this.#facts.size);
+      const verified = await this.#recheck(handle, claimed);
+      const state = new DownloadStateWriter(partial, identity, verified);
+      if (verified.size === 0) await state.remove();
+      for (const [index, hash] of verified) {
+        this.#hashes[index] = hash;
+        this.#loaded += this.#ranges[index]!.end + 1 - this.#ranges[index]!.start;
+      }
+      if (verified.size > 0) this.#progress();
+      await this.#fetchAll(
+        (index) => !verified.has(index),
+        async (chunk) => {
+          await writeFully(handle, chunk.bytes, chunk.range.start);
+          state.add(chunk.index, chunk.treeHash);
+        },
+      );
+      await state.flush();
+      const whole = this.#checkWhole();
+      await handle.sync();
+      await handle.close();
+      closed = true;
+      await rename(partial, path);
+      await state.remove();
+      return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), path };
+    } catch (error) {
+      if (error instanceof TreeHashMismatchError && error.range === undefined) {
+        // The whole does not verify although each chunk did: start afresh next time.
+        await rm(sidecarPath(partial), { force: true });
+      }
+      throw error;
+    } finally {
+      if (!closed) await handle.close().catch(() => undefined);
+    }
+  }
+
+  async toStream(stream: Writable): Promise<DownloadResult> {
+    const ready = new Map<number, Chunk>();
+    let nextToWrite = 0;
+    let writing = Promise.resolve();
+    const writeReady = async () => {
+      for (let chunk = ready.get(nextToWrite); chunk; chunk = ready.get(nextToWrite)) {
+        ready.delete(nextToWrite);
+        nextToWrite++;
+        try {
+          if (!this.#failure) await writeToStream(stream, chunk.bytes, this.#controller.signal);
+        } finally {
+          this.#release(chunk.scratch);
+        }
+        this.#commit(chunk);
+      }
+    };
+    await this.#fetchAll(
+      () => true,
+      (chunk) => {
+        ready.set(chunk.index, chunk);
+        writing = writing.then(writeReady);
+        return 'held';
+      },
+      () => writing,
+    );
+    const whole = this.#checkWhole();
+    if (this.#options.end ?? true) await endStream(stream);
+    return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}) };
+  }
+
+  /** Re-hashes the chunks a record claims, keeping those whose bytes still match. */
+  async #recheck(handle: FileHandle, claimed: ReadonlyMap<number, string>): Promise<Map<number, string>> {
+    const verified = new Map<number, string>();
+    if (claimed.size === 0) return verified;
+    const scratch = this.#pool.take();
+    try {
+      for (const [index, hash] of claimed) {
+        const range = this.#ranges[index];
+        if (!range) continue;
+        this.#options.signal?.throwIfAborted();
+        const length = range.end + 1 - range.start;
+        const { bytesRead } = await handle.read(scratch, 0, length, range.start);
+        if (bytesRead === length && treeHash(scratch.subarray(0, length)) === hash) verified.set(index, hash);
+      }
+    } finally {
+      this.#pool.give(scratch);
+    }
+    return verified;
+  }
+
+  /**
+   * Fetches every wanted chunk, `concurrency` at a time, handing each verified
+   * chunk to `commit`. Unless `commit` returns 'held', the chunk's buffer and
+   * slot are released as soon as it resolves.
+   */
+  async #fetchAll(
+    wanted: (index: number) => boolean,
+    commit: (chunk: Chunk) => Promise<void> | 'held',
+    drain: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
+    const { signal } = this.#options;
+    const onAbort = () => this.#fail(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const tasks = new Set<Promise<void>>();
+    try {
+      for (let index = 0; index < this.#ranges.length; index++) {
+        if (!wanted(index)) continue;
+        try {
+          await this.#slots.acquire();
+        } catch {
+          break;
+        }
+        const range = this.#ranges[index]!;
+        const scratch = this.#pool.take();
+        const task = this.#fetchChunk(index, range, scratch)
+          .then(async (chunk) => {
+            const held = commit(chunk);
+            if (held === 'held') return;
+            try {
+              await held;
+              this.#commit(chunk);
+            } finally {
+              this.#release(scratch);
+            }
+          })
+          .catch((error: unknown) => {
+            this.#fail(error);
+          })
+          .finally(() => tasks.delete(task));
+        tasks.add(task);
+      }
+      while (tasks.size > 0) await Promise.allSettled([...tasks]);
+      await drain();
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  #release(scratch: Buffer): void {
+    this.#pool.give(scratch);
+    this.#slots.release();
+  }
+
+  #commit(chunk: Chunk): void {
+    this.#hashes[chunk.index] = chunk.treeHash;
+    this.#loaded += chunk.bytes.byteLength;
+    this.#progress();
+  }
+
+  #progress(): void {
+    try {
+      this.#options.onProgress?.({ loaded: this.#loaded, total: this.#facts.size });
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure) return;
+    this.#failure = { error };
+    this.#slots.fail(error);
+    this.#controller.abort(error);
+  }
+
+  /** Fetches one range (with retries) into `scratch` and checks it. */
+  async #fetchChunk(index: number, range: ByteRange, scratch: Buffer): Promise<Chunk> {
+    const { client, accountId, vaultName, jobId } = this.#source;
+    const signal = this.#controller.signal;
+    const length = range.end + 1 - range.start;
+    return withRetries(
+      async () => {
+        const command = new GetJobOutputCommand({ accountId, vaultName, jobId, range: `bytes=${range.start}-${range.end}` });
+        const out = await client.send(withoutSdkRetries(command), { abortSignal: signal });
+        const body = out.body as Readable | undefined;
+        let filled = 0;
+        try {
+          if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
+          for await (const piece of body as AsyncIterable<Buffer>) {
+            if (filled + piece.byteLength > length) {
+              throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
+            }
+            piece.copy(scratch, filled);
+            filled += piece.byteLength;
+          }
+        } finally {
+          if (body && !body.readableEnded) body.destroy();
+        }
+        if (filled !== length) {
+          throw new IncompleteBodyError(`GetJobOutput sent ${filled} of the ${length} bytes of ${range.start}-${range.end}.`);
+        }
+        const bytes = scratch.subarray(0, length);
+        const hash = treeHash(bytes);
+        if (this.#verify && out.checksum && out.checksum !== hash) {
+          throw new TreeHashMismatchError(out.checksum, hash, range, 'Downloaded bytes');
+        }
+        return { index, range, bytes, scratch, treeHash: hash };
+      },
+      { ...this.#options.retry, signal },
+    );
+  }
+
+  /** Combines the chunk hashes and checks them against the job's tree hash. */
+  #checkWhole(): string | undefined {
+    if (this.#ranges.length === 0) return this.#verify ? treeHash(Buffer.alloc(0)) : undefined;
+    const whole = combineTreeHashes(this.#hashes);
+    if (this.#verify && this.#facts.treeHash && whole !== this.#facts.treeHash) {
+      throw new TreeHashMismatchError(this.#facts.treeHash, whole, undefined, `The output of job ${this.#source.jobId}`);
+    }
+    return this.#verify ? whole : undefined;
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+/** Writes one chunk and waits until the stream has handed it on, so its buffer can be reused. */
+function writeToStream(stream: Writable, bytes: Buffer, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed || stream.writableEnded) {
+      reject(new Error('The target stream was closed before the download finished.'));
+      return;
+    }
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off('error', settle);
+      stream.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onClose = () => settle(new Error('The target stream closed before the download finished.'));
+    const onAbort = () => settle(signal.reason);
+    stream.once('error', settle);
+    stream.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.write(bytes, (error) => settle(error ?? undefined));
+  });
+}
+
+function endStream(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => {
+      stream.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * A counting semaphore with a failure state, used to bound how many parts or
+ * chunks (and so how many part-sized buffers) are held at once.
+ *
+ * @module
+ */
+
+/** At most `size` holders at a time; {@link Slots.fail} wakes every waiter with an error. */
+export class Slots {
+  #free: number;
+  #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  #failure: { error: unknown } | undefined;
+
+  /** Creates a semaphore with `size` free slots. */
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  /** Waits for a free slot and takes it. Rejects once {@link Slots.fail} has been called. */
+  acquire(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** Gives a slot back, handing it to the longest waiter if there is one. */
+  release(): void {
+    const next = this.#waiters.shift();
+    if (next) next.resolve();
+    else this.#free++;
+  }
+
+  /** Rejects every current and future {@link Slots.acquire} with `error`. */
+  fail(error: unknown): void {
+    this.#failure ??= { error };
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure.error);
+  }
+}
+
+/** Reusable scratch buffers of one size, allocated on first use. */
+export class BufferPool {
+  readonly #size: number;
+  readonly #free: Buffer[] = [];
+
+  /** Creates a pool of buffers of `size` bytes each. */
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** A free buffer, or a new one. */
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.#size);
+  }
+
+  /** Returns a buffer for reuse. */
+  give(buffer: Buffer): void {
+    this.#free.push(buffer);
+  }
+}

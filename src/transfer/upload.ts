@@ -1,0 +1,549 @@
+/**
+ * Uploading an archive: one request for small bodies, a concurrent,
+ * retried, resumable multipart upload for the rest.
+ *
+ * @module
+ */
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  InitiateMultipartUploadCommand,
+  UploadArchiveCommand,
+  UploadMultipartPartCommand,
+  type GlacierClient,
+} from '@aws-sdk/client-glacier';
+import { TreeHashMismatchError, UploadError, ValidationError } from '../errors.js';
+import { MAX_PARTS, validateAccountId, validateDescription, validateId, validateVaultName } from '../validation.js';
+import { openBody, type BodySource, type UploadBody } from './body.js';
+import { withPrecomputedChecksums } from './checksum-middleware.js';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MULTIPART_THRESHOLD,
+  MAX_SINGLE_UPLOAD_SIZE,
+  choosePartSize,
+  maxArchiveSize,
+  partContentRange,
+  validateByteCount,
+  validatePositiveInteger,
+} from './part-plan.js';
+import { listUploadState, type UploadedPart } from './resume.js';
+import { retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { BufferPool, Slots } from './slots.js';
+import { LinearAndTreeHash, MiB, combineTreeHashes, type UploadChecksums } from './tree-hash.js';
+
+export type { UploadBody } from './body.js';
+
+/** Where an archive goes: a client, an account (`-` for the credentials' own) and a vault. */
+export interface UploadTarget {
+  /** The SDK client to send with. It is not modified. */
+  client: GlacierClient;
+  /** `-` or a 12-digit account id. */
+  accountId: string;
+  /** The vault's name. */
+  vaultName: string;
+}
+
+/** Progress of an upload, reported after each part Glacier has acknowledged. */
+export interface UploadProgress {
+  /** Bytes Glacier has acknowledged (or, when resuming, already held). Never counts a failed attempt. */
+  loaded: number;
+  /** The body's length, when known. Equals `loaded` in the last event of a successful upload. */
+  total?: number;
+  /** The 1-based number of the part just acknowledged (1 for a single-request upload). */
+  part: number;
+  /** The number of parts, when the length is known. */
+  partsTotal?: number;
+}
+
+/** Options of {@link uploadArchive}. Only `body` is required. */
+export interface UploadArchiveOptions {
+  /** The archive's content. See {@link UploadBody}. A string is uploaded as its UTF-8 bytes, not read as a file name. */
+  body: UploadBody;
+  /** Printable ASCII, at most 1024 characters. Ignored when resuming (the upload keeps the description it was initiated with). */
+  archiveDescription?: string;
+  /**
+   * Part size for a multipart upload: 1 MiB × 2^n, at most 4 GiB. By default
+   * 16 MiB, or the smallest power of two that fits the archive in 10,000
+   * parts if that is larger; 32 MiB for streams of unknown length.
+   */
+  partSize?: number;
+  /** Parts read, hashed and sent at once (default 4). Memory is about `concurrency × partSize`. */
+  concurrency?: number;
+  /** Called after each acknowledged part, and once at the end of a single-request upload. */
+  onProgress?: (p: UploadProgress) => void;
+  /**
+   * Stops the upload. In-flight requests are cancelled, and the multipart
+   * upload is aborted unless `leavePartsOnError` is set; the promise rejects
+   * with an {@link UploadError} whose `cause` is the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
+   * Resumes this multipart upload: its parts are listed, each local part's
+   * tree hash is compared with Glacier's, and only missing or different parts
+   * are sent before completing. The body must be the same bytes from the start.
+   */
+  uploadId?: string;
+  /** Called with the multipart upload id as soon as it exists, so it can be saved for a resume. */
+  onUploadId?: (id: string) => void;
+  /** On failure, keep the uploaded parts (for a later resume) instead of aborting the multipart upload. */
+  leavePartsOnError?: boolean;
+  /** Bodies of known length up to this many bytes go in one UploadArchive request (default 64 MiB, at most 4 GiB). */
+  multipartThreshold?: number;
+  /**
+   * The length of a stream body, when the caller knows it. It picks the part
+   * size and the progress total, and the upload fails if the stream turns
+   * out to have a different length.
+   */
+  size?: number;
+  /** How each part is retried. See {@link RetryOptions}. */
+  retry?: RetryOptions;
+}
+
+/** A stored archive. */
+export interface UploadedArchive {
+  /** The archive id Glacier assigned. */
+  archiveId: string;
+  /** The archive's SHA-256 tree hash, as computed here and confirmed by Glacier. */
+  checksum: string;
+  /** The archive's length in bytes. */
+  size: number;
+  /** The archive's location (URI path) as Glacier returned it. */
+  location: string;
+  /** The archive's description. */
+  archiveDescription?: string;
+  /** The multipart upload id, for multipart uploads. */
+  uploadId?: string;
+}
+
+interface Settings {
+  target: UploadTarget;
+  description: string | undefined;
+  partSize: number | undefined;
+  concurrency: number;
+  threshold: number;
+  size: number | undefined;
+  retry: RetryOptions;
+  options: UploadArchiveOptions;
+}
+
+function validate(target: UploadTarget, options: UploadArchiveOptions): Settings {
+  if (options === null || typeof options !== 'object') {
+    throw new ValidationError('options', 'uploadArchive needs an options object, e.g. { body: fs.createReadStream(path) }.');
+  }
+  if (options.body === undefined || options.body === null) {
+    throw new ValidationError('body', 'uploadArchive needs a body: a Buffer, string, Blob, fs.ReadStream, Readable, web ReadableStream or AsyncIterable.');
+  }
+  validateAccountId(target.accountId);
+  validateVaultName(target.vaultName);
+  const description = validateDescription(options.archiveDescription);
+  if (options.uploadId !== undefined) validateId(options.uploadId, 'uploadId');
+  const size = validateByteCount(options.size, 'size', 1);
+  const threshold = validateByteCount(options.multipartThreshold, 'multipartThreshold') ?? DEFAULT_MULTIPART_THRESHOLD;
+  if (threshold > MAX_SINGLE_UPLOAD_SIZE) {
+    throw new ValidationError('multipartThreshold', `multipartThreshold must be at most 4 GiB (${MAX_SINGLE_UPLOAD_SIZE}), Glacier's limit for one request.`);
+  }
+  const concurrency = validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
+  // Checks the part size's form now; its fit against the length is checked once the length is known.
+  const partSize = options.partSize === undefined ? undefined : choosePartSize(undefined, options.partSize);
+  const problem = retryOptionsProblem(options.retry);
+  if (problem) throw new ValidationError('retry', problem);
+  for (const key of ['onProgress', 'onUploadId'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw new ValidationError(key, `${key} must be a function.`);
+    }
+  }
+  return { target, description, partSize, concurrency, threshold, size, retry: options.retry ?? {}, options };
+}
+
+/** Hashes a part once, giving both checksums Glacier requires. */
+function hashPart(part: Buffer): UploadChecksums {
+  return new LinearAndTreeHash().update(part).digest();
+}
+
+function emptyBodyError(): ValidationError {
+  return new ValidationError('body', 'The body is empty; Glacier does not store empty archives.');
+}
+
+function sizeMismatch(expected: number, actual: string): UploadError {
+  return new UploadError(`The body has ${actual} bytes, but size (or the body's known length) says ${expected}.`, { partsLeft: false });
+}
+
+/**
+ * Uploads an archive.
+ *
+ * - A body whose length is known and at most `multipartThreshold` (64 MiB)
+ *   goes up in one UploadArchive request. A stream of unknown length that
+ *   ends within its first part also does.
+ * - Anything larger is a multipart upload: parts are read on demand,
+ *   hashed once (linear SHA-256 and tree hash in one pass; the SDK does not
+ *   hash again), and sent `concurrency` at a time while the next part is read.
+ *   Each part is retried on transient errors (408, 5xx, throttling, dropped
+ *   connections) with exponential back-off; each is confirmed by the tree
+ *   hash Glacier returns; the upload is completed only when every part is.
+ * - Memory is about `concurrency × partSize` plus a small constant, whatever
+ *   the archive's size (for in-memory bodies, parts are views, not copies).
+ * - On failure or abort the multipart upload is aborted, unless
+ *   `leavePartsOnError`; the thrown {@link UploadError} carries `uploadId`
+ *   and `partsLeft`.
+ * - With `uploadId`, resumes that upload (see {@link UploadArchiveOptions.uploadId}).
+ *
+ * @throws {@link ValidationError} for bad options, before any request.
+ * @throws {@link UploadError} when a multipart upload fails.
+ *
+ * @example
+ * ```ts
+ * const archive = await uploadArchive({ client, accountId: '-', vaultName: 'photos' }, {
+ *   body: fs.createReadStream('2024.tar'),
+ *   archiveDescription: '2024.tar',
+ *   onUploadId: (id) => fs.writeFileSync('2024.tar.upload-id', id),
+ *   onProgress: ({ loaded, total }) => console.log(`${loaded} / ${total}`),
+ * });
+ * ```
+ */
+export async function uploadArchive(target: UploadTarget, options: UploadArchiveOptions): Promise<UploadedArchive> {
+  const settings = validate(target, options);
+  options.signal?.throwIfAborted();
+  const source = await openBody(options.body, settings.size);
+  try {
+    if (settings.size !== undefined && source.size !== undefined && source.size !== settings.size) {
+      throw new ValidationError('size', `size is ${settings.size}, but the body has ${source.size} bytes; leave size out for this body.`);
+    }
+    const size = source.size ?? settings.size;
+    if (size === 0) throw emptyBodyError();
+    if (options.uploadId === undefined && size !== undefined && size <= settings.threshold) {
+      const bytes = await source.read(size + 1, source.zeroCopy ? undefined : Buffer.allocUnsafe(size + 1));
+      if (bytes.byteLength !== size) throw sizeMismatch(size, bytes.byteLength > size ? `more than ${size}` : String(bytes.byteLength));
+      return await uploadSingle(settings, bytes);
+    }
+    if (size !== undefined) choosePartSize(size, settings.partSize);
+    return await new MultipartUpload(settings, source, size).run();
+  } finally {
+    await source.close();
+  }
+}
+
+async function uploadSingle(settings: Settings, bytes: Buffer): Promise<UploadedArchive> {
+  const { target, description, options } = settings;
+  const sums = hashPart(bytes);
+  const signal = options.signal;
+  const out = await withRetries(
+    async () => {
+      const command = new UploadArchiveCommand({
+        accountId: target.accountId,
+        vaultName: target.vaultName,
+        archiveDescription: description,
+        checksum: sums.treeHash,
+        body: bytes,
+      });
+      return target.client.send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), signal ? { abortSignal: signal } : {});
+    },
+    { ...settings.retry, ...(signal ? { signal } : {}) },
+  );
+  if (out.checksum !== sums.treeHash) {
+    throw new TreeHashMismatchError(sums.treeHash, out.checksum ?? '(none)', undefined, `Glacier's archive ${out.archiveId ?? ''}`);
+  }
+  options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength, part: 1, partsTotal: 1 });
+  return {
+    archiveId: out.archiveId ?? '',
+    checksum: sums.treeHash,
+    size: bytes.byteLength,
+    location: out.location ?? '',
+    ...(description !== undefined ? { archiveDescription: description } : {}),
+  };
+}
+
+interface ReadPart {
+  index: number;
+  bytes: Buffer;
+  scratch: Buffer | undefined;
+}
+
+/** One multipart upload run: read, hash and send parts, then complete (or abort). */
+class MultipartUpload {
+  readonly #s: Settings;
+  readonly #source: BodySource;
+  readonly #size: number | undefined;
+  readonly #controller = new AbortController();
+  readonly #hashes: string[] = [];
+  readonly #lengths: number[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #partSize: number;
+  #slots: Slots;
+  #pool: BufferPool | undefined;
+  #uploadId: string | undefined;
+  #description: string | undefined;
+  #serverParts: ReadonlyMap<number, UploadedPart> = new Map();
+  #failure: { error: unknown } | undefined;
+  #loaded = 0;
+  /** The whole body, when a stream of unknown length ended within its first part. */
+  #single: Buffer | undefined;
+
+  constructor(settings: Settings, source: BodySource, size: number | undefined) {
+    this.#s = settings;
+    this.#source = source;
+    this.#size = size;
+    this.#partSize = choosePartSize(size, settings.partSize);
+    this.#slots = new Slots(settings.concurrency);
+    this.#uploadId = settings.options.uploadId;
+    this.#description = settings.description;
+  }
+
+  async run(): Promise<UploadedArchive> {
+    const { signal } = this.#s.options;
+    const onAbort = () => this.#fail(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (this.#uploadId !== undefined) await this.#loadResumeState(this.#uploadId);
+      try {
+        const parts = await this.#readAndSend();
+        return await this.#complete(parts);
+      } catch (error) {
+        throw await this.#cleanUp(error);
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async #loadResumeState(uploadId: string): Promise<void> {
+    const state = await listUploadState(this.#s.target, uploadId, this.#s.options.signal);
+    if (this.#s.partSize !== undefined && this.#s.partSize !== state.partSize) {
+      throw new ValidationError(
+        'partSize',
+        `Multipart upload ${uploadId} was initiated with parts of ${state.partSize} bytes, not ${this.#s.partSize}; leave partSize out when resuming.`,
+      );
+    }
+    if (this.#size !== undefined) choosePartSize(this.#size, state.partSize);
+    this.#partSize = state.partSize;
+    this.#description = state.archiveDescription;
+    this.#serverParts = state.parts;
+    this.#s.options.onUploadId?.(uploadId);
+  }
+
+  /** Reads parts in order, each holding a slot until it is sent. Returns the number of parts. */
+  async #readAndSend(): Promise<number> {
+    let next: Promise<ReadPart | undefined> = this.#readPart(0);
+    let count = 0;
+    let offset = 0;
+    try {
+      for (;;) {
+        const part = await next;
+        if (!part) break;
+        const last = part.bytes.byteLength < this.#partSize;
+        next = last ? Promise.resolve(undefined) : this.#readPart(part.index + 1);
+        next.catch(() => undefined);
+        if (part.index === 0 && this.#uploadId === undefined) {
+          if (last && this.#size === undefined && part.bytes.byteLength <= this.#s.threshold) {
+            // A stream that fit in one part: one request is cheaper than three.
+            // Its bytes stay valid: nothing else is read into the scratch buffer.
+            this.#single = part.bytes;
+            this.#release(part);
+            return 0;
+          }
+          await this.#initiate();
+        }
+        offset += part.bytes.byteLength;
+        if (this.#size !== undefined && offset > this.#size) throw sizeMismatch(this.#size, `more than ${this.#size}`);
+        const sums = hashPart(part.bytes);
+        const sending = this.#sendPart(part, sums).finally(() => {
+          this.#inFlight.delete(sending);
+          this.#release(part);
+        });
+        this.#inFlight.add(sending);
+        count = part.index + 1;
+        if (last) break;
+      }
+    } finally {
+      await next.catch(() => undefined).then((p) => p && this.#release(p));
+      await Promise.allSettled([...this.#inFlight]);
+    }
+    if (this.#failure) throw this.#failure.error;
+    if (this.#size !== undefined && offset !== this.#size) throw sizeMismatch(this.#size, String(offset));
+    return count;
+  }
+
+  async #readPart(index: number): Promise<ReadPart | undefined> {
+    await this.#slots.acquire();
+    let scratch: Buffer | undefined;
+    try {
+      if (this.#source.zeroCopy) scratch = undefined;
+      else scratch = (this.#pool ??= new BufferPool(this.#partSize)).take();
+      const bytes = await this.#source.read(this.#partSize, scratch);
+      if (bytes.byteLength === 0) {
+        if (index === 0) throw emptyBodyError();
+        this.#release({ index, bytes, scratch });
+        return undefined;
+      }
+      if (index >= MAX_PARTS) {
+        throw new ValidationError(
+          'partSize',
+          `The body is longer than ${MAX_PARTS} parts of ${this.#partSize / MiB} MiB (${maxArchiveSize(this.#partSize)} bytes), ` +
+            `Glacier's limit for one archive. Pass the body's length as size, or a larger partSize, so the part size can fit it.`,
+        );
+      }
+      return { index, bytes, scratch };
+    } catch (error) {
+      if (scratch) this.#pool?.give(scratch);
+      this.#slots.release();
+      throw error;
+    }
+  }
+
+  #release(part: ReadPart): void {
+    if (part.scratch) this.#pool?.give(part.scratch);
+    this.#slots.release();
+  }
+
+  async #initiate(): Promise<void> {
+    const { target, options } = this.#s;
+    const out = await target.client.send(
+      new InitiateMultipartUploadCommand({
+        accountId: target.accountId,
+        vaultName: target.vaultName,
+        archiveDescription: this.#description,
+        partSize: String(this.#partSize),
+      }),
+      { abortSignal: this.#controller.signal },
+    );
+    if (!out.uploadId) throw new Error('Glacier did not return an upload id for InitiateMultipartUpload.');
+    this.#uploadId = out.uploadId;
+    options.onUploadId?.(out.uploadId);
+  }
+
+  async #sendPart(part: ReadPart, sums: UploadChecksums): Promise<void> {
+    const { target, retry } = this.#s;
+    const length = part.bytes.byteLength;
+    const held = this.#serverParts.get(part.index);
+    if (!(held && held.treeHash === sums.treeHash && held.size === length)) {
+      const range = partContentRange(part.index, this.#partSize, length);
+      const uploadId = this.#uploadId!;
+      const signal = this.#controller.signal;
+      try {
+        await withRetries(
+          async () => {
+            const command = new UploadMultipartPartCommand({
+              accountId: target.accountId,
+              vaultName: target.vaultName,
+              uploadId,
+              range,
+              checksum: sums.treeHash,
+              body: part.bytes,
+            });
+            const out = await target.client.send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), { abortSignal: signal });
+            if (out.checksum !== undefined && out.checksum !== sums.treeHash) {
+              const start = part.index * this.#partSize;
+              throw new TreeHashMismatchError(sums.treeHash, out.checksum, { start, end: start + length - 1 }, "Glacier's copy of the part");
+            }
+          },
+          { ...retry, signal },
+        );
+      } catch (error) {
+        this.#fail(error);
+        return;
+      }
+    }
+    if (this.#failure) return;
+    this.#hashes[part.index] = sums.treeHash;
+    this.#lengths[part.index] = length;
+    this.#loaded += length;
+    try {
+      this.#s.options.onProgress?.({
+        loaded: this.#loaded,
+        part: part.index + 1,
+        ...(this.#size !== undefined ? { total: this.#size, partsTotal: Math.ceil(this.#size / this.#partSize) } : {}),
+      });
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure) return;
+    this.#failure = { error };
+    this.#slots.fail(error);
+    this.#controller.abort(error);
+  }
+
+  /** Checks that every part is in place, then completes. */
+  async #complete(count: number): Promise<UploadedArchive> {
+    if (this.#single) return uploadSingle({ ...this.#s, description: this.#description }, this.#single);
+    const { target } = this.#s;
+    const uploadId = this.#uploadId!;
+    let size = 0;
+    for (let i = 0; i < count; i++) {
+      const length = this.#lengths[i];
+      const hash = this.#hashes[i];
+      if (hash === undefined || length === undefined || (i < count - 1 && length !== this.#partSize) || length === 0) {
+        throw new Error(`Internal error: part ${i + 1} of ${count} is missing or short; the upload was not completed.`);
+      }
+      size += length;
+    }
+    for (const index of this.#serverParts.keys()) {
+      if (index >= count) {
+        throw new UploadError(
+          `Multipart upload ${uploadId} holds a part at byte ${index * this.#partSize}, past the end of this ${size}-byte body; ` +
+            'the body is not the one this upload was started with.',
+          { uploadId, partsLeft: true },
+        );
+      }
+    }
+    const checksum = combineTreeHashes(this.#hashes);
+    const out = await target.client.send(
+      new CompleteMultipartUploadCommand({
+        accountId: target.accountId,
+        vaultName: target.vaultName,
+        uploadId,
+        archiveSize: String(size),
+        checksum,
+      }),
+      { abortSignal: this.#controller.signal },
+    );
+    if (out.checksum !== undefined && out.checksum !== checksum) {
+      throw new TreeHashMismatchError(checksum, out.checksum, undefined, `Glacier's archive ${out.archiveId ?? ''}`);
+    }
+    return {
+      archiveId: out.archiveId ?? '',
+      checksum,
+      size,
+      location: out.location ?? '',
+      ...(this.#description !== undefined ? { archiveDescription: this.#description } : {}),
+      uploadId,
+    };
+  }
+
+  /** Stops everything, aborts the upload unless asked not to, and returns the error to throw. */
+  async #cleanUp(error: unknown): Promise<unknown> {
+    this.#fail(error);
+    await Promise.allSettled([...this.#inFlight]);
+    const cause = this.#failure?.error ?? error;
+    const uploadId = this.#uploadId;
+    if (uploadId === undefined) return cause;
+    if (cause instanceof UploadError && cause.uploadId === uploadId) {
+      if (cause.partsLeft || this.#s.options.leavePartsOnError) return cause;
+    }
+    const reason = describe(cause);
+    if (this.#s.options.leavePartsOnError) {
+      return new UploadError(`Upload ${uploadId} failed: ${reason} Its parts were left in place; resume with uploadArchive({ ..., uploadId }).`, {
+        uploadId,
+        partsLeft: true,
+        cause,
+      });
+    }
+    try {
+      const { target } = this.#s;
+      await target.client.send(new AbortMultipartUploadCommand({ accountId: target.accountId, vaultName: target.vaultName, uploadId }));
+    } catch (abortError) {
+      return new UploadError(
+        `Upload ${uploadId} failed: ${reason} Aborting it failed too (${describe(abortError)}), so its parts are still stored; ` +
+          'abort it with AbortMultipartUpload or resume it.',
+        { uploadId, partsLeft: true, cause },
+      );
+    }
+    return new UploadError(`Upload ${uploadId} failed and was aborted: ${reason}`, { uploadId, partsLeft: false, cause });
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.replace(/\.?$/, '.');
+  return `${String(error)}.`;
+}
