@@ -202,10 +202,8 @@ class ChunkedDownload {
   readonly #chunkSize: number;
   readonly #slots: Slots;
   readonly #pool: BufferPool;
-  readonly #controller = new AbortController();
   readonly #hashes: string[] = [];
   readonly #verify: boolean;
-  #failure: { error: unknown } | undefined;
   #loaded = 0;
 
   constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, chunkSize: number, concurrency: number) {
@@ -276,7 +274,7 @@ class ChunkedDownload {
         ready.delete(nextToWrite);
         nextToWrite++;
         try {
-          if (!this.#failure) await writeToStream(stream, chunk.bytes, this.#controller.signal);
+          if (!this.#failure) await writeToStream(stream, chunk.bytes, this.#slots.signal);
         } finally {
           this.#release(chunk.scratch);
         }
@@ -386,16 +384,17 @@ class ChunkedDownload {
   }
 
   #fail(error: unknown): void {
-    if (this.#failure) return;
-    this.#failure = { error };
     this.#slots.fail(error);
-    this.#controller.abort(error);
+  }
+
+  get #failure(): { readonly error: unknown } | undefined {
+    return this.#slots.failure;
   }
 
   /** Fetches one range (with retries) into `scratch` and checks it. */
   async #fetchChunk(index: number, range: ByteRange, scratch: Buffer): Promise<Chunk> {
     const { client, accountId, vaultName, jobId } = this.#source;
-    const signal = this.#controller.signal;
+    const signal = this.#slots.signal;
     const length = range.end + 1 - range.start;
     return withRetries(
       async () => {

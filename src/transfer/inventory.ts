@@ -112,10 +112,10 @@ async function* jsonRecords(input: Readable, reader: Reader): AsyncGenerator<Inv
       switch (token.name) {
         case 'startObject':
           depth++;
-          if (inList && depth === 2) record = {};
+          if (inList && depth === 3) record = {};
           break;
         case 'endObject':
-          if (inList && depth === 2 && record) {
+          if (inList && depth === 3 && record) {
             yield toArchive(record, `record ${index++}`);
             record = undefined;
           }
@@ -138,7 +138,7 @@ async function* jsonRecords(input: Readable, reader: Reader): AsyncGenerator<Inv
           if (depth === 1) {
             if (topKey === 'VaultARN') reader.vaultArn = token.value;
             else if (topKey === 'InventoryDate') reader.inventoryDate = token.value;
-          } else if (record && depth === 2 && key !== undefined && key in FIELDS) {
+          } else if (record && depth === 3 && key !== undefined && key in FIELDS) {
             record[key] = token.value;
           }
           break;

@@ -5,9 +5,14 @@
  * @module
  */
 
-/** At most `size` holders at a time; {@link Slots.fail} wakes every waiter with an error. */
+/**
+ * At most `size` holders at a time. The first {@link Slots.fail} latches a
+ * failure: it wakes every waiter with the error and aborts {@link Slots.signal},
+ * which cancels the requests in flight.
+ */
 export class Slots {
   #free: number;
+  readonly #controller = new AbortController();
   #waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   #failure: { error: unknown } | undefined;
 
@@ -33,10 +38,22 @@ export class Slots {
     else this.#free++;
   }
 
-  /** Rejects every current and future {@link Slots.acquire} with `error`. */
+  /** Rejects every current and future {@link Slots.acquire} with `error` and aborts {@link Slots.signal}. Later calls are ignored. */
   fail(error: unknown): void {
-    this.#failure ??= { error };
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#failure.error);
+    if (this.#failure) return;
+    this.#failure = { error };
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+    this.#controller.abort(error);
+  }
+
+  /** The first failure, if any. */
+  get failure(): { readonly error: unknown } | undefined {
+    return this.#failure;
+  }
+
+  /** Aborted by the first {@link Slots.fail}. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
   }
 }
 

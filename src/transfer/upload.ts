@@ -263,7 +263,6 @@ class MultipartUpload {
   readonly #s: Settings;
   readonly #source: BodySource;
   readonly #size: number | undefined;
-  readonly #controller = new AbortController();
   readonly #hashes: string[] = [];
   readonly #lengths: number[] = [];
   readonly #inFlight = new Set<Promise<void>>();
@@ -273,7 +272,6 @@ class MultipartUpload {
   #uploadId: string | undefined;
   #description: string | undefined;
   #serverParts: ReadonlyMap<number, UploadedPart> = new Map();
-  #failure: { error: unknown } | undefined;
   #loaded = 0;
   /** The whole body, when a stream of unknown length ended within its first part. */
   #single: Buffer | undefined;
@@ -403,7 +401,7 @@ class MultipartUpload {
         archiveDescription: this.#description,
         partSize: String(this.#partSize),
       }),
-      { abortSignal: this.#controller.signal },
+      { abortSignal: this.#slots.signal },
     );
     if (!out.uploadId) throw new Error('Glacier did not return an upload id for InitiateMultipartUpload.');
     this.#uploadId = out.uploadId;
@@ -417,7 +415,7 @@ class MultipartUpload {
     if (!(held && held.treeHash === sums.treeHash && held.size === length)) {
       const range = partContentRange(part.index, this.#partSize, length);
       const uploadId = this.#uploadId!;
-      const signal = this.#controller.signal;
+      const signal = this.#slots.signal;
       try {
         await withRetries(
           async () => {
@@ -458,10 +456,11 @@ class MultipartUpload {
   }
 
   #fail(error: unknown): void {
-    if (this.#failure) return;
-    this.#failure = { error };
     this.#slots.fail(error);
-    this.#controller.abort(error);
+  }
+
+  get #failure(): { readonly error: unknown } | undefined {
+    return this.#slots.failure;
   }
 
   /** Checks that every part is in place, then completes. */
@@ -496,7 +495,7 @@ class MultipartUpload {
         archiveSize: String(size),
         checksum,
       }),
-      { abortSignal: this.#controller.signal },
+      { abortSignal: this.#slots.signal },
     );
     if (out.checksum !== undefined && out.checksum !== checksum) {
       throw new TreeHashMismatchError(checksum, out.checksum, undefined, `Glacier's archive ${out.archiveId ?? ''}`);
