@@ -1,0 +1,154 @@
+/**
+ * glacier-resource: boto3's resource object model for Amazon Glacier vaults,
+ * a transfer engine (concurrent, resumable, tree-hash-verified uploads and
+ * downloads, streaming inventories) and the SDK's exceptions, on
+ * `@aws-sdk/client-glacier`.
+ *
+ * ```ts
+ * import { resource } from 'glacier-resource';
+ *
+ * const glacier = resource();
+ * const vault = await glacier.Vault('-', 'photos').load();
+ * console.log(vault.numberOfArchives, vault.sizeInBytes);
+ * ```
+ *
+ * @module
+ */
+
+// The thin client.
+export { resource, createGlacierClient, type ResourceOptions } from './client.js';
+
+// Resources.
+export { Resource, type ResourceMeta } from './resources/base.js';
+export { ServiceResource } from './resources/service-resource.js';
+export { Account, DATA_RETRIEVAL_STRATEGIES, type AccountIdentifiers, type CreateVaultOptions } from './resources/account.js';
+export {
+  Vault,
+  MAX_VAULT_TAGS,
+  MAX_POLICY_SIZE,
+  type VaultIdentifiers,
+  type InitiateMultipartUploadOptions,
+  type VaultPolicy,
+} from './resources/vault.js';
+export {
+  Archive,
+  type ArchiveIdentifiers,
+  type ArchiveData,
+  type ArchiveDownloadOptions,
+  type ArchiveDownloadResult,
+} from './resources/archive.js';
+export { Job, type JobIdentifiers, type GetOutputOptions, type InventoryReadOptions } from './resources/job.js';
+export {
+  MultipartUpload,
+  type MultipartUploadIdentifiers,
+  type CompleteOptions,
+  type UploadPartOptions,
+} from './resources/multipart-upload.js';
+export {
+  Notification,
+  NOTIFICATION_EVENTS,
+  type NotificationIdentifiers,
+  type NotificationEvent,
+  type NotificationSetOptions,
+} from './resources/notification.js';
+export type { ArchiveRetrievalOptions, InventoryRetrievalOptions, JobOptions } from './resources/job-parameters.js';
+export type { RequestOptions } from './resources/options.js';
+export { RESOURCE_MODELS, type ResourceName, type ResourceModel, type IdentifierModel, type DataSource } from './resources/model.js';
+export { NO_LONGER_SUPPORTED_EXPLANATION } from './resources/service-errors.js';
+
+// Collections.
+export { ResourceCollection, type ListFilter, type IterationOptions, type CollectionSource, type PageRequest } from './collections/collection.js';
+export { JOB_STATUS_CODES, type JobFilter } from './collections/sources.js';
+
+// Waiters.
+export { VAULT_WAITER_DELAY, VAULT_WAITER_MAX_ATTEMPTS, type VaultWaiterOptions, type VaultState } from './waiters/vault-waiters.js';
+export { JOB_POLL_INTERVAL, JOB_MAX_POLL_INTERVAL, JOB_MAX_WAIT_TIME, type JobWaitOptions, type PolledJob } from './waiters/job-completion.js';
+
+// The library's own errors.
+export {
+  GlacierResourceError,
+  ValidationError,
+  ResourceNotLoadedError,
+  JobFailedError,
+  WaitTimeoutError,
+  TreeHashMismatchError,
+  UploadError,
+  DownloadError,
+} from './errors.js';
+
+// Input rules.
+export {
+  TIERS,
+  INVENTORY_FORMATS,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MAX_DESCRIPTION_LENGTH,
+  validateVaultName,
+  validateAccountId,
+  validateId,
+  validateDescription,
+  validatePartSize,
+  minimumPartSize,
+  validateTier,
+  validateInventoryFormat,
+  validateRetrievalRange,
+  validateDate,
+  type Tier,
+  type InventoryFormat,
+  type RangeInput,
+} from './validation.js';
+
+// Tree hashes.
+export {
+  MiB,
+  EMPTY_SHA256,
+  TreeHash,
+  LinearAndTreeHash,
+  treeHash,
+  treeHashFile,
+  uploadChecksums,
+  combineTreeHashes,
+  alignedRanges,
+  isTreeHashAligned,
+  isMegabyteAligned,
+  isValidPartSize,
+  type HashInput,
+  type ByteRange,
+  type UploadChecksums,
+  type TreeHashFileOptions,
+} from './transfer/tree-hash.js';
+
+// The transfer engine.
+export {
+  uploadArchive,
+  type UploadTarget,
+  type UploadBody,
+  type UploadProgress,
+  type UploadArchiveOptions,
+  type UploadedArchive,
+} from './transfer/upload.js';
+export {
+  downloadJobOutput,
+  DEFAULT_CHUNK_SIZE,
+  type JobOutputSource,
+  type DownloadProgress,
+  type DownloadOptions,
+  type DownloadResult,
+} from './transfer/download.js';
+export { readInventory, parseInventory, type InventoryArchive, type InventoryReader, type InventoryInput } from './transfer/inventory.js';
+export type { RetryOptions } from './transfer/retry.js';
+
+// The SDK's client and exceptions, so that `instanceof` checks need no second import.
+export {
+  GlacierClient,
+  GlacierServiceException,
+  InsufficientCapacityException,
+  InvalidParameterValueException,
+  LimitExceededException,
+  MissingParameterValueException,
+  NoLongerSupportedException,
+  PolicyEnforcedException,
+  RequestTimeoutException,
+  ResourceNotFoundException,
+  ServiceUnavailableException,
+} from '@aws-sdk/client-glacier';

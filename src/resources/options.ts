@@ -1,0 +1,39 @@
+/**
+ * Checks of option objects passed to resource actions: they must be objects
+ * and carry only known keys, so a misspelt option fails before any request
+ * instead of being silently ignored.
+ *
+ * @module
+ */
+import { ValidationError } from '../errors.js';
+
+/**
+ * Returns `options` (or `{}` when undefined) after checking it is a plain
+ * object whose keys are all in `allowed`.
+ *
+ * @param where - the call, for messages, e.g. `vault.initiateInventoryRetrieval()`
+ */
+export function checkOptions<T extends object>(options: T | undefined, allowed: readonly string[], where: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', `${where} takes an options object, got ${JSON.stringify(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new ValidationError(key, `${where} has no option '${key}'; it takes ${allowed.join(', ')}.`);
+    }
+  }
+  return options;
+}
+
+
+/** Options of a single request. */
+export interface RequestOptions {
+  /** Cancels the request. */
+  signal?: AbortSignal;
+}
+
+/** The SDK's per-request options for `options`. */
+export function sendOptions(options: RequestOptions | undefined): { abortSignal?: AbortSignal } {
+  return options?.signal ? { abortSignal: options.signal } : {};
+}

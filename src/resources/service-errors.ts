@@ -1,0 +1,42 @@
+/**
+ * Service errors keep their SDK class (so `instanceof ResourceNotFoundException`
+ * works) but get a message that names the resource the call was about, and,
+ * for `NoLongerSupportedException`, one that explains Glacier's closure to new
+ * accounts.
+ *
+ * @module
+ */
+import { GlacierServiceException } from '@aws-sdk/client-glacier';
+
+const NAMED = Symbol('glacier-resource.named');
+
+/** What `NoLongerSupportedException` means, in words a vault owner can act on. */
+export const NO_LONGER_SUPPORTED_EXPLANATION =
+  'Amazon Glacier (the vault-based service) stopped accepting new customers on 15 December 2025. ' +
+  'Accounts that already had vaults keep working, but this account is treated as new and may not use the Glacier API: ' +
+  'store archives in Amazon S3 with an S3 Glacier storage class (Glacier Flexible Retrieval or Glacier Deep Archive) instead.';
+
+/** A hint added to a message when a service error of a given name is raised about a resource. */
+export type ErrorHints = Readonly<Partial<Record<string, string>>>;
+
+/** True for the SDK's modelled and unmodelled Glacier service errors. */
+export function isServiceError(error: unknown): error is GlacierServiceException {
+  return (
+    error instanceof GlacierServiceException ||
+    (error instanceof Error && typeof (error as { $fault?: unknown }).$fault === 'string' && '$metadata' in error)
+  );
+}
+
+/**
+ * Rewrites a service error's message to name `subject` (e.g.
+ * `glacier.Vault(accountId='-', name='photos')`), once, and returns the same
+ * error object. Other errors pass through untouched.
+ */
+export function nameServiceError(error: unknown, subject: string, hints: ErrorHints = {}): unknown {
+  if (!isServiceError(error) || NAMED in error) return error;
+  const said = error.message && error.message !== 'UnknownError' ? error.message : error.name;
+  const hint = error.name === 'NoLongerSupportedException' ? NO_LONGER_SUPPORTED_EXPLANATION : hints[error.name];
+  error.message = hint ? `${subject}: ${hint} (Glacier said: ${said})` : `${subject}: ${said}`;
+  Object.defineProperty(error, NAMED, { value: true, enumerable: false });
+  return error;
+}

@@ -1,0 +1,106 @@
+/**
+ * Waiting for a retrieval or inventory job to finish: DescribeJob polled with
+ * a growing interval until the job is `Succeeded` (resolve) or `Failed`
+ * ({@link JobFailedError}), within a time limit ({@link WaitTimeoutError}).
+ *
+ * Glacier jobs take minutes (Expedited) to hours (Standard 3–5 h, Bulk
+ * 5–12 h), so polling starts every 30 seconds and slows to every 15 minutes.
+ *
+ * @module
+ */
+import { JobFailedError, ValidationError, WaitTimeoutError } from '../errors.js';
+
+/** Default first interval between polls: 30 seconds. */
+export const JOB_POLL_INTERVAL = 30_000;
+/** Default longest interval between polls: 15 minutes. */
+export const JOB_MAX_POLL_INTERVAL = 15 * 60_000;
+/** Default time limit: 48 hours (Bulk retrievals take up to 12 hours). */
+export const JOB_MAX_WAIT_TIME = 48 * 3_600_000;
+
+/**
+ * Options of `job.waitUntilCompleted()`.
+ *
+ * @typeParam J - the job type `onPoll` receives
+ */
+export interface JobWaitOptions<J = PolledJob> {
+  /** Milliseconds before the second poll; each later interval doubles, up to `maxPollInterval`. Default 30 000. */
+  pollInterval?: number;
+  /** The longest interval between polls, in milliseconds. Default 900 000 (15 minutes). */
+  maxPollInterval?: number;
+  /** Give up after this many milliseconds with a {@link WaitTimeoutError}. Default 48 hours. */
+  maxWaitTime?: number;
+  /** Cancels the wait; it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Called after every DescribeJob with the freshly loaded job. */
+  onPoll?: (job: J) => void;
+}
+
+/** What the waiter needs of a job: a load and the status it reads. */
+export interface PolledJob {
+  /** The job id. */
+  readonly id: string;
+  /** The job's status after the last load. */
+  readonly statusCode: string | undefined;
+  /** Glacier's explanation of the status. */
+  readonly statusMessage: string | undefined;
+  /** Runs DescribeJob. */
+  load(options?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+function checkMs(value: unknown, parameter: string): number {
+  if (typeof value !== 'number' || !(value >= 0) || Number.isNaN(value)) {
+    throw new ValidationError(parameter, `${parameter} must be a number of milliseconds (0 or more), got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Polls the job until it completes.
+ *
+ * @throws JobFailedError when the job ends `Failed` (with Glacier's StatusMessage)
+ * @throws WaitTimeoutError when `maxWaitTime` passes first
+ */
+export async function waitForJobCompletion<J extends PolledJob>(
+  job: J,
+  options: JobWaitOptions<J> = {},
+): Promise<J> {
+  let interval = checkMs(options.pollInterval ?? JOB_POLL_INTERVAL, 'pollInterval');
+  const maxInterval = checkMs(options.maxPollInterval ?? JOB_MAX_POLL_INTERVAL, 'maxPollInterval');
+  const maxWaitTime = checkMs(options.maxWaitTime ?? JOB_MAX_WAIT_TIME, 'maxWaitTime');
+  const { signal, onPoll } = options;
+  const started = Date.now();
+  const deadline = started + maxWaitTime;
+  let polls = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    await job.load(signal ? { signal } : {});
+    polls += 1;
+    onPoll?.(job);
+    if (job.statusCode === 'Succeeded') return job;
+    if (job.statusCode === 'Failed') throw new JobFailedError(job.id, job.statusMessage);
+    const now = Date.now();
+    if (now >= deadline) {
+      throw new WaitTimeoutError(
+        `${String(job)} was still ${job.statusCode ?? 'unfinished'} after ${Math.round((now - started) / 1000)} s ` +
+          `(${polls} DescribeJob call${polls === 1 ? '' : 's'}); raise maxWaitTime to wait longer.`,
+      );
+    }
+    await sleep(Math.min(interval, deadline - now), signal);
+    interval = Math.min(Math.max(interval * 2, 1), Math.max(maxInterval, interval));
+  }
+}
