@@ -11,6 +11,7 @@ with `--job-delay 3600`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import http.client
 import io
@@ -195,7 +196,9 @@ def delayed_endpoint():
         server.close()
 
 
+@functools.lru_cache(maxsize=None)
 def make_session(access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY):
+    """One boto3 session per credential pair, so the service model loads once."""
     return boto3.session.Session(
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,

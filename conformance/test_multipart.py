@@ -7,7 +7,6 @@ botocore's CompleteMultipartUpload documentation recommends.
 import io
 
 import pytest
-from botocore.exceptions import ClientError
 from botocore.utils import calculate_tree_hash
 
 from conftest import (

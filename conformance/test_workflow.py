@@ -15,7 +15,6 @@ from botocore.exceptions import ClientError
 from botocore.utils import calculate_tree_hash
 
 from conftest import (
-    HEX64,
     ISO_DATE,
     client_error,
     random_bytes,
