@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * `glacier-local`: runs the local Glacier endpoint from the command line.
+ *
+ * ```
+ * glacier-local [--host 127.0.0.1] [--port 0] [--data-dir DIR | --in-memory]
+ *               [--job-delay SECONDS] [--no-auth] [--faults SPEC] [--seed N]
+ *               [--inventory live|daily] [--account-id ID] [--region REGION] [--verbose]
+ * ```
+ *
+ * When ready it prints `listening on http://HOST:PORT` (the real port) on
+ * stdout. SIGINT or SIGTERM shut it down cleanly (exit status 0).
+ *
+ * @module
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseFaultSpec } from './faults.js';
+import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from './index.js';
+
+/** The data directory used when neither `--data-dir` nor `--in-memory` is given. */
+export const DEFAULT_DATA_DIR = 'glacier-local-data';
+
+const FAULT_HELP = `
+Fault SPEC: comma-separated rules OP:RATE:KIND[:ARG]
+  OP    an API operation name (UploadMultipartPart, GetJobOutput, ...) or *
+  RATE  probability 0..1, optionally #N to fire at most N times (e.g. 1#2)
+  KIND  500       500 ServiceUnavailableException
+        503       503 ServiceUnavailable (ARG "empty": no body)
+        throttle  400 ThrottlingException
+        408       408 RequestTimeoutException
+        drop      connection cut mid-body (ARG: bytes before the cut; default half)
+        slow      delay of ARG ms (default 1000), then served normally
+        corrupt   GetJobOutput: one byte flipped, tree-hash header left correct
+  Example: --faults 'UploadMultipartPart:0.1:500,GetJobOutput:0.1:corrupt'
+
+Without --data-dir or --in-memory, state is kept in ./${DEFAULT_DATA_DIR}.
+Default credentials: access key "test", secret "test", any region.`;
+
+function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('Expected a non-negative number.');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('Expected a port number from 0 to 65535.');
+  return n;
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('Expected a whole number.');
+  return Number(value);
+}
+
+function faultSpec(value: string): string {
+  try {
+    parseFaultSpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+  return value;
+}
+
+/**
+ * Adds the endpoint's options to a commander command, so that wrappers (such
+ * as `glacier local`) accept exactly the same flags. Read them back with
+ * {@link localOptionsFrom}.
+ */
+export function addLocalOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('--port <port>', 'port to bind (0: any free port)', port, 0)
+    .addOption(new Option('--data-dir <dir>', `directory for persistent state (default ./${DEFAULT_DATA_DIR})`).conflicts('inMemory'))
+    .option('--in-memory', 'keep all state in memory (lost on exit)')
+    .option('--job-delay <seconds>', 'seconds until every job completes (default: Expedited 1, Standard 3, Bulk 5, inventory 3)', nonNegativeNumber)
+    .option('--no-auth', 'accept any signature (no SigV4 check)')
+    .option('--faults <spec>', 'fault injection rules (see below)', faultSpec)
+    .option('--seed <n>', 'seed of the fault randomness', integer)
+    .addOption(new Option('--inventory <mode>', "'live': counts and inventories follow changes at once; 'daily': AWS-like daily inventory").choices(['live', 'daily']).default('live'))
+    .option('--account-id <id>', 'the 12-digit account id', '123456789012')
+    .option('--region <region>', 'region used in ARNs', 'us-east-1')
+    .option('--verbose', 'log one line per request on stderr');
+}
+
+/** Turns parsed flags (from {@link addLocalOptions}) into {@link LocalGlacierOptions}. */
+export function localOptionsFrom(opts: Record<string, unknown>, log?: (line: string) => void): LocalGlacierOptions {
+  const options: LocalGlacierOptions = {
+    host: opts.host as string,
+    port: opts.port as number,
+    auth: opts.auth !== false,
+    accountId: opts.accountId as string,
+    region: opts.region as string,
+    inventory: opts.inventory as 'live' | 'daily',
+  };
+  if (opts.inMemory) options.inMemory = true;
+  else options.dataDir = (opts.dataDir as string | undefined) ?? DEFAULT_DATA_DIR;
+  if (opts.jobDelay !== undefined) options.jobDelay = opts.jobDelay as number;
+  if (opts.faults !== undefined) options.faults = opts.faults as string;
+  if (opts.seed !== undefined) options.seed = opts.seed as number;
+  if (opts.verbose && log) options.log = log;
+  return options;
+}
+
+/**
+ * Starts an endpoint with the given options, prints `listening on URL` on
+ * stdout, and closes it on SIGINT or SIGTERM (then exits 0).
+ */
+export async function serveUntilSignalled(options: LocalGlacierOptions): Promise<LocalGlacier> {
+  const glacier = await startLocalGlacier(options);
+  await new Promise<void>((resolve) => process.stdout.write(`listening on ${glacier.endpoint}\n`, () => resolve()));
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    glacier.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while closing: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return glacier;
+}
+
+/** Runs the `glacier-local` command with `argv` (as in `process.argv`). */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const program = addLocalOptions(new Command('glacier-local'))
+    .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
+    .addHelpText('after', FAULT_HELP)
+    .showHelpAfterError();
+  program.parse(argv as string[]);
+  const options = localOptionsFrom(program.opts(), (line) => process.stderr.write(`${line}\n`));
+  try {
+    await serveUntilSignalled(options);
+  } catch (err) {
+    process.stderr.write(`glacier-local: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) void main();

@@ -1,0 +1,292 @@
+/**
+ * The HTTP server: routing of all 33 operations, SigV4 checking, fault
+ * injection, error shapes and request ids.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadMultipartPart } from './multipart.js';
+import { deleteArchive, uploadArchive } from './archives.js';
+import type { SigV4Verifier } from './auth.js';
+import type { Backend } from './backend.js';
+import { accessDenied, invalidParameter, missingParameter, requestTimeout, ServiceError, serviceUnavailable, throttling } from './errors.js';
+import type { FaultInjector, FaultRule } from './faults.js';
+import { header, type PathParams, type RequestContext } from './http.js';
+import { newRequestId } from './ids.js';
+import { describeJobOp, getJobOutput, initiateJob, listJobs } from './jobs.js';
+import { abortVaultLock, completeVaultLock, getVaultLock, initiateVaultLock } from './lock.js';
+import { deleteVaultAccessPolicy, getVaultAccessPolicy, setVaultAccessPolicy } from './policies.js';
+import {
+  changeTags,
+  deleteVaultNotifications,
+  getDataRetrievalPolicy,
+  getVaultNotifications,
+  listProvisionedCapacity,
+  listTagsForVault,
+  purchaseProvisionedCapacity,
+  setDataRetrievalPolicy,
+  setVaultNotifications,
+} from './settings.js';
+import { createVault, deleteVault, describeVaultOp, listVaults } from './vaults.js';
+
+/** A handler of one API operation. */
+export type Handler = (b: Backend, ctx: RequestContext) => Promise<void>;
+
+/** The handler of every API operation, by name. */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  AbortMultipartUpload: abortMultipartUpload,
+  AbortVaultLock: abortVaultLock,
+  AddTagsToVault: changeTags,
+  CompleteMultipartUpload: completeMultipartUpload,
+  CompleteVaultLock: completeVaultLock,
+  CreateVault: createVault,
+  DeleteArchive: deleteArchive,
+  DeleteVault: deleteVault,
+  DeleteVaultAccessPolicy: deleteVaultAccessPolicy,
+  DeleteVaultNotifications: deleteVaultNotifications,
+  DescribeJob: describeJobOp,
+  DescribeVault: describeVaultOp,
+  GetDataRetrievalPolicy: getDataRetrievalPolicy,
+  GetJobOutput: getJobOutput,
+  GetVaultAccessPolicy: getVaultAccessPolicy,
+  GetVaultLock: getVaultLock,
+  GetVaultNotifications: getVaultNotifications,
+  InitiateJob: initiateJob,
+  InitiateMultipartUpload: initiateMultipartUpload,
+  InitiateVaultLock: initiateVaultLock,
+  ListJobs: listJobs,
+  ListMultipartUploads: listMultipartUploads,
+  ListParts: listParts,
+  ListProvisionedCapacity: listProvisionedCapacity,
+  ListTagsForVault: listTagsForVault,
+  ListVaults: listVaults,
+  PurchaseProvisionedCapacity: purchaseProvisionedCapacity,
+  RemoveTagsFromVault: changeTags,
+  SetDataRetrievalPolicy: setDataRetrievalPolicy,
+  SetVaultAccessPolicy: setVaultAccessPolicy,
+  SetVaultNotifications: setVaultNotifications,
+  UploadArchive: uploadArchive,
+  UploadMultipartPart: uploadMultipartPart,
+};
+
+/** Operations whose request body is streamed to storage rather than read first. */
+const STREAMING = new Set(['UploadArchive', 'UploadMultipartPart']);
+
+/** Largest non-upload request body accepted. */
+const MAX_JSON_BODY = 1024 * 1024;
+
+/** A matched route. */
+export interface Route {
+  operation: string;
+  params: PathParams;
+}
+
+const VAULT_SUBRESOURCES: Record<string, Record<string, string>> = {
+  'access-policy': { PUT: 'SetVaultAccessPolicy', GET: 'GetVaultAccessPolicy', DELETE: 'DeleteVaultAccessPolicy' },
+  'notification-configuration': { PUT: 'SetVaultNotifications', GET: 'GetVaultNotifications', DELETE: 'DeleteVaultNotifications' },
+  'lock-policy': { POST: 'InitiateVaultLock', GET: 'GetVaultLock', DELETE: 'AbortVaultLock' },
+  archives: { POST: 'UploadArchive' },
+  'multipart-uploads': { POST: 'InitiateMultipartUpload', GET: 'ListMultipartUploads' },
+  jobs: { POST: 'InitiateJob', GET: 'ListJobs' },
+  tags: { GET: 'ListTagsForVault' },
+};
+
+/** Maps a method and decoded path segments (and the query, for tags) to an operation; undefined when none matches. */
+export function route(method: string, segments: readonly string[], query: URLSearchParams): Route | undefined {
+  const [accountId, collection, name, sub, id, tail, ...rest] = segments;
+  if (accountId === undefined || accountId === '' || rest.length > 0) return undefined;
+  const params: PathParams = { accountId };
+  if (collection === 'policies' && name === 'data-retrieval' && sub === undefined) {
+    return method === 'GET' ? { operation: 'GetDataRetrievalPolicy', params } : method === 'PUT' ? { operation: 'SetDataRetrievalPolicy', params } : undefined;
+  }
+  if (collection === 'provisioned-capacity' && name === undefined) {
+    return method === 'GET' ? { operation: 'ListProvisionedCapacity', params } : method === 'POST' ? { operation: 'PurchaseProvisionedCapacity', params } : undefined;
+  }
+  if (collection !== 'vaults') return undefined;
+  if (name === undefined) return method === 'GET' ? { operation: 'ListVaults', params } : undefined;
+  if (name === '') return undefined;
+  params.vaultName = name;
+  if (sub === undefined) {
+    const op = ({ PUT: 'CreateVault', GET: 'DescribeVault', DELETE: 'DeleteVault' } as Record<string, string>)[method];
+    return op ? { operation: op, params } : undefined;
+  }
+  if (id === undefined) {
+    if (sub === 'tags' && method === 'POST') {
+      const operation = query.get('operation');
+      if (operation === 'add') return { operation: 'AddTagsToVault', params };
+      if (operation === 'remove') return { operation: 'RemoveTagsFromVault', params };
+      return undefined;
+    }
+    const op = VAULT_SUBRESOURCES[sub]?.[method];
+    return op ? { operation: op, params } : undefined;
+  }
+  if (id === '') return undefined;
+  if (sub === 'archives' && tail === undefined) return method === 'DELETE' ? { operation: 'DeleteArchive', params: { ...params, archiveId: id } } : undefined;
+  if (sub === 'multipart-uploads' && tail === undefined) {
+    const op = ({ PUT: 'UploadMultipartPart', POST: 'CompleteMultipartUpload', GET: 'ListParts', DELETE: 'AbortMultipartUpload' } as Record<string, string>)[method];
+    return op ? { operation: op, params: { ...params, uploadId: id } } : undefined;
+  }
+  if (sub === 'jobs') {
+    if (tail === undefined && method === 'GET') return { operation: 'DescribeJob', params: { ...params, jobId: id } };
+    if (tail === 'output' && method === 'GET') return { operation: 'GetJobOutput', params: { ...params, jobId: id } };
+    return undefined;
+  }
+  if (sub === 'lock-policy' && tail === undefined && method === 'POST') return { operation: 'CompleteVaultLock', params: { ...params, lockId: id } };
+  return undefined;
+}
+
+/** Reads a whole (small) request body. */
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BODY) throw invalidParameter(`The request body is larger than ${MAX_JSON_BODY} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and discards what is left of a request body, so an early error reaches the client. */
+async function drain(req: IncomingMessage): Promise<void> {
+  if (req.complete || req.destroyed || req.readableEnded) return;
+  await new Promise<void>((resolve) => {
+    req.on('end', resolve);
+    req.on('close', resolve);
+    req.on('error', () => resolve());
+    req.resume();
+  });
+}
+
+/** Settings of {@link createGlacierServer}. */
+export interface ServerSettings {
+  backend: Backend;
+  /** Undefined when authentication is off. */
+  verifier: SigV4Verifier | undefined;
+  faults: FaultInjector;
+  log: ((line: string) => void) | undefined;
+}
+
+/** The error answered for an injected fault kind, or undefined for kinds applied elsewhere. */
+function faultError(rule: FaultRule): ServiceError | 'empty503' | undefined {
+  switch (rule.kind) {
+    case '500':
+      return serviceUnavailable();
+    case '503':
+      return rule.arg === 'empty' ? 'empty503' : new ServiceError(503, 'ServiceUnavailableException', 'Service Unavailable', 'Server');
+    case 'throttle':
+      return throttling();
+    case '408':
+      return requestTimeout();
+    default:
+      return undefined;
+  }
+}
+
+/** Creates the HTTP server (not yet listening). */
+export function createGlacierServer(settings: ServerSettings): Server {
+  const { backend, verifier, faults, log } = settings;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const rawPath = (req.url ?? '/').split('?')[0]!;
+    let segments: string[];
+    try {
+      segments = rawPath.split('/').slice(1).map(decodeURIComponent);
+    } catch {
+      throw invalidParameter('The request path is not valid percent-encoding.');
+    }
+    const method = req.method ?? 'GET';
+    const matched = route(method, segments, url.searchParams);
+    if (!matched) throw new ServiceError(404, 'UnknownOperationException', `No Glacier operation matches ${method} ${rawPath}.`);
+    const { operation, params } = matched;
+    let body: Buffer | undefined;
+    if (STREAMING.has(operation)) {
+      if (header(req, 'x-amz-content-sha256') === undefined) throw missingParameter('Required header x-amz-content-sha256 is missing.');
+    } else {
+      body = await readBody(req);
+    }
+    if (verifier) {
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of url.searchParams) {
+        const prev = query[k];
+        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+      }
+      await verifier.verify(req, { rawPath, query, ...(body ? { body } : {}) });
+    }
+    if (header(req, 'x-amz-glacier-version') === undefined) throw missingParameter('Required header x-amz-glacier-version is missing.');
+    if (params.accountId !== '-' && params.accountId !== backend.settings.accountId) {
+      if (/^\d{12}$/.test(params.accountId)) {
+        throw accessDenied(`User: arn:aws:iam::${backend.settings.accountId}:root is not authorized to access account ${params.accountId}.`);
+      }
+      throw invalidParameter(`Invalid account id: ${params.accountId}. Use "-" or a 12-digit account id.`);
+    }
+    const fault = faults.pick(operation);
+    if (fault) {
+      log?.(`fault ${fault.kind} injected into ${operation}`);
+      if (fault.kind === 'slow') await sleep(typeof fault.arg === 'number' ? fault.arg : 1000);
+      const error = faultError(fault);
+      if (error === 'empty503') {
+        await drain(req);
+        res.writeHead(503, { 'Content-Length': 0 });
+        res.end();
+        return operation;
+      }
+      if (error) throw error;
+      if (fault.kind === 'drop' && operation !== 'GetJobOutput') {
+        if (STREAMING.has(operation)) {
+          const length = Number(header(req, 'content-length') ?? '2');
+          const cutAt = typeof fault.arg === 'number' ? fault.arg : Math.max(1, Math.floor(length / 2));
+          let seen = 0;
+          for await (const chunk of req) {
+            seen += (chunk as Buffer).length;
+            if (seen >= cutAt) break;
+          }
+        }
+        req.socket.destroy();
+        return operation;
+      }
+    }
+    const ctx: RequestContext = { req, res, operation, params, query: url.searchParams, body, fault };
+    await HANDLERS[operation]!(backend, ctx);
+    return operation;
+  }
+
+  const server = createServer((req, res) => {
+    const started = Date.now();
+    const requestId = newRequestId();
+    res.setHeader('x-amzn-RequestId', requestId);
+    let operation = '-';
+    handle(req, res)
+      .then((op) => {
+        operation = op;
+      })
+      .catch(async (err: unknown) => {
+        const error =
+          err instanceof ServiceError ? err : new ServiceError(500, 'ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`, 'Server');
+        if (!(err instanceof ServiceError)) log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
+        if (res.headersSent || res.destroyed) {
+          res.destroy();
+          return;
+        }
+        await drain(req);
+        const text = Buffer.from(JSON.stringify(error.toBody()), 'utf8');
+        const extra = (err as { headers?: Record<string, string> }).headers ?? {};
+        res.writeHead(error.status, {
+          ...extra,
+          'Content-Type': 'application/json',
+          'Content-Length': text.length,
+          'x-amzn-ErrorType': error.code,
+        });
+        res.end(text);
+      })
+      .finally(() => {
+        log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
+      });
+  });
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}

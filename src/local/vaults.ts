@@ -1,0 +1,100 @@
+/**
+ * Vault operations: CreateVault, DescribeVault, ListVaults, DeleteVault.
+ *
+ * @module
+ */
+import type { Backend } from './backend.js';
+import { isoDate } from './clock.js';
+import { invalidParameter, limitExceeded } from './errors.js';
+import { paginate, parseLimit, sendEmpty, sendJson, type RequestContext } from './http.js';
+import { enforceDeny } from './policies.js';
+import { newVault, type VaultRecord } from './state.js';
+
+/** Vault names: 1-255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`. */
+export const VAULT_NAME_RE = /^[a-zA-Z0-9_.-]{1,255}$/;
+
+/** Vaults per account (AWS: 1,000 per Region). */
+export const MAX_VAULTS = 1000;
+
+/** DescribeVault's JSON for a vault. */
+export function describeVault(b: Backend, vault: VaultRecord): Record<string, unknown> {
+  let count = 0;
+  let size = 0;
+  let inventoryDate: number | null;
+  if (b.settings.inventory === 'daily') {
+    inventoryDate = vault.snapshot?.date ?? null;
+    for (const e of vault.snapshot?.entries ?? []) {
+      count++;
+      size += e.Size;
+    }
+  } else {
+    inventoryDate = vault.lastWrite;
+    for (const a of vault.archives.values()) {
+      count++;
+      size += a.size;
+    }
+  }
+  return {
+    CreationDate: isoDate(vault.created),
+    LastInventoryDate: inventoryDate === null ? null : isoDate(inventoryDate),
+    NumberOfArchives: count,
+    SizeInBytes: size,
+    VaultARN: b.vaultArn(vault.name),
+    VaultName: vault.name,
+  };
+}
+
+/** CreateVault: PUT /{accountId}/vaults/{vaultName}. Idempotent; an existing vault is left untouched. */
+export async function createVault(b: Backend, ctx: RequestContext): Promise<void> {
+  const name = ctx.params.vaultName!;
+  if (!VAULT_NAME_RE.test(name)) {
+    throw invalidParameter(`${name} is not a valid vault name. Vault names are 1 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.`);
+  }
+  if (!b.state.vaults.has(name)) {
+    if (b.state.vaults.size >= MAX_VAULTS) throw limitExceeded(`The maximum number of vaults (${MAX_VAULTS}) has been reached for this account.`);
+    b.state.vaults.set(name, newVault(name, b.now()));
+    await b.commitAndRelease();
+  }
+  sendEmpty(ctx.res, 201, { Location: b.vaultPath(name) });
+}
+
+/** DescribeVault: GET /{accountId}/vaults/{vaultName}. */
+export async function describeVaultOp(b: Backend, ctx: RequestContext): Promise<void> {
+  sendJson(ctx.res, 200, describeVault(b, b.vault(ctx.params)));
+}
+
+/** ListVaults: GET /{accountId}/vaults, ASCII-sorted, default limit 10. */
+export async function listVaults(b: Backend, ctx: RequestContext): Promise<void> {
+  const limit = parseLimit(ctx.query, 10);
+  const names = [...b.state.vaults.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+  const { page, next } = paginate(names, (n) => n, limit, ctx.query.get('marker'));
+  const list = page.map((name) => {
+    const vault = b.state.vaults.get(name)!;
+    b.tick(vault);
+    return describeVault(b, vault);
+  });
+  sendJson(ctx.res, 200, { Marker: next, VaultList: list });
+}
+
+/** True when AWS would refuse to delete the vault: archives, or (daily mode) writes since the last inventory. */
+function vaultBusy(b: Backend, vault: VaultRecord): boolean {
+  if (vault.archives.size > 0) return true;
+  if (b.settings.inventory === 'daily') {
+    if ((vault.snapshot?.entries.length ?? 0) > 0) return true;
+    if (vault.lastWrite !== null && (vault.snapshot === null || vault.lastWrite > vault.snapshot.date)) return true;
+  }
+  return false;
+}
+
+/** DeleteVault: DELETE /{accountId}/vaults/{vaultName}. Refused while the vault holds archives. */
+export async function deleteVault(b: Backend, ctx: RequestContext): Promise<void> {
+  const vault = b.vault(ctx.params);
+  enforceDeny(b, vault, 'glacier:DeleteVault');
+  if (vaultBusy(b, vault)) throw invalidParameter(`Vault not empty or recently written to: ${b.vaultArn(vault.name)}`);
+  const keys: string[] = [];
+  for (const u of vault.uploads.values()) for (const p of u.parts.values()) keys.push(p.key);
+  for (const j of vault.jobs.values()) for (const s of j.output.segments) keys.push(s.key);
+  b.state.vaults.delete(vault.name);
+  await b.commitAndRelease(keys);
+  sendEmpty(ctx.res, 204);
+}
