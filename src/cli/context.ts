@@ -59,7 +59,7 @@ export class Output {
 
   /** Writes a command's result: `value` as JSON with `--json`, else the human text. */
   result(value: unknown, human: () => string): void {
-    if (this.json) this.#stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    if (this.json) this.#stdout.write(`${JSON.stringify(value, (_key, v: unknown) => (v === undefined ? null : v), 2)}\n`);
     else {
       const text = human();
       if (text !== '') this.#stdout.write(`${text}\n`);

@@ -45,7 +45,7 @@ export async function readInventory(job: Job): Promise<{ vaultArn?: string; inve
     archives.push({
       archiveId: a.archiveId,
       archiveDescription: a.archiveDescription,
-      creationDate: a.creationDate instanceof Date ? a.creationDate.toISOString() : String(a.creationDate),
+      creationDate: a.creationDate,
       size: a.size,
       sha256TreeHash: a.sha256TreeHash,
     });

@@ -163,16 +163,19 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
     job = await vault.initiateInventoryRetrieval({ format: 'JSON' });
     output.note(`Requested inventory job ${job.id}.`);
   }
-  let log: StateLog | undefined;
-  if (!options.dryRun) {
-    if (state) log = StateLog.open(statePath);
-    else {
-      state = { account: opts.account, vault: vaultName, where, inventoryJobId: job.id, deleted: new Set(), startedAt: new Date().toISOString() };
-      log = await StateLog.create(statePath, { account: state.account, vault: state.vault, where, inventoryJobId: job.id, startedAt: state.startedAt });
-    }
+  let log: StateLog | undefined = state && !options.dryRun ? StateLog.open(statePath) : undefined;
+  const inventoryJobId = job.id;
+  /** Starts the state file: before a long wait for the inventory, or before the first deletion. */
+  const ensureLog = async (): Promise<StateLog | undefined> => {
+    if (options.dryRun || log) return log;
+    state = { account: opts.account, vault: vaultName, where, inventoryJobId, deleted: new Set(), startedAt: new Date().toISOString() };
+    log = await StateLog.create(statePath, { account: state.account, vault: state.vault, where, inventoryJobId, startedAt: state.startedAt });
     output.note(`State file: ${statePath}`);
-  }
+    return log;
+  };
   try {
+    await job.load();
+    if (job.statusCode === 'InProgress') await ensureLog();
     await waitForJob(job, output, { wait: true, pollInterval: options.pollInterval, signal });
   } catch (error) {
     if (!isNotFound(error) || !resumed) throw error;
@@ -219,6 +222,7 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
   }
 
   // 4. Delete, in parallel, recording each deletion.
+  await ensureLog();
   const progress = new TransferProgress({ stream: output.progressStream, label: 'purge', unit: 'items', silent: !opts.progress });
   progress.start(todo.length);
   let done = 0;
