@@ -1,0 +1,185 @@
+/**
+ * One benchmark client run, in its own process so that its CPU time and
+ * peak RSS are the client's alone (the endpoint runs in another process).
+ *
+ * Usage: tsx bench/client.ts '{"mode": "...", ...}'. Prints one JSON line:
+ * { seconds, cpuSeconds, maxRssBytes, checksum?, archiveId? }.
+ */
+import {
+  CompleteMultipartUploadCommand,
+  GetJobOutputCommand,
+  GlacierClient,
+  InitiateMultipartUploadCommand,
+  UploadArchiveCommand,
+  UploadMultipartPartCommand,
+} from '@aws-sdk/client-glacier';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { request } from 'node:http';
+import type { Readable } from 'node:stream';
+import { withPrecomputedChecksums } from '../src/transfer/checksum-middleware.js';
+import { downloadJobOutput } from '../src/transfer/download.js';
+import { combineTreeHashes, uploadChecksums, type UploadChecksums } from '../src/transfer/tree-hash.js';
+import { uploadArchive } from '../src/transfer/upload.js';
+
+/** What the orchestrator asks of a client run. */
+export interface ClientTask {
+  mode: 'ours-upload' | 'sdk-upload' | 'ours-download' | 'endpoint-upload' | 'endpoint-download' | 'plain-put';
+  endpoint: string;
+  vaultName: string;
+  file: string;
+  size: number;
+  partSize: number;
+  concurrency: number;
+  jobId?: string;
+  output?: string;
+}
+
+/** What a client run reports. */
+export interface ClientResult {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssBytes: number;
+  checksum?: string;
+  archiveId?: string;
+}
+
+const task = JSON.parse(process.argv[2] ?? '{}') as ClientTask;
+const client = new GlacierClient({
+  region: 'us-east-1',
+  endpoint: task.endpoint,
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+});
+const target = { client, accountId: '-', vaultName: task.vaultName };
+
+async function readPart(handle: Awaited<ReturnType<typeof open>>, buffer: Buffer, index: number): Promise<Buffer> {
+  const start = index * task.partSize;
+  const length = Math.min(task.partSize, task.size - start);
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, start + filled);
+    if (bytesRead === 0) throw new Error('short read');
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+/** Runs `count` tasks, `concurrency` at a time. */
+async function pool(count: number, concurrency: number, run: (index: number, slot: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async (_, slot) => {
+      while (next < count) await run(next++, slot);
+    }),
+  );
+}
+
+/**
+ * The endpoint's ingest rate: parts are hashed before the clock starts, so the
+ * timed section costs the client only a file read and a socket write per part.
+ */
+async function endpointUpload(): Promise<() => Promise<Partial<ClientResult>>> {
+  const handle = await open(task.file, 'r');
+  const parts = Math.ceil(task.size / task.partSize);
+  const buffers = Array.from({ length: task.concurrency }, () => Buffer.allocUnsafe(task.partSize));
+  const sums: UploadChecksums[] = [];
+  for (let i = 0; i < parts; i++) sums.push(uploadChecksums(await readPart(handle, buffers[0]!, i)));
+  return async () => {
+    const init = await client.send(new InitiateMultipartUploadCommand({ ...target, partSize: String(task.partSize) }));
+    const uploadId = init.uploadId!;
+    await pool(parts, task.concurrency, async (index, slot) => {
+      const body = await readPart(handle, buffers[slot]!, index);
+      const start = index * task.partSize;
+      const command = new UploadMultipartPartCommand({ ...target, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, checksum: sums[index]!.treeHash, body });
+      await client.send(withPrecomputedChecksums(command, sums[index]!));
+    });
+    const checksum = combineTreeHashes(sums.map((s) => s.treeHash));
+    const done = await client.send(new CompleteMultipartUploadCommand({ ...target, uploadId, archiveSize: String(task.size), checksum }));
+    await handle.close();
+    return { checksum: done.checksum ?? '', archiveId: done.archiveId ?? '' };
+  };
+}
+
+/** The endpoint's ranged-download rate: bytes are read and dropped, not verified. */
+async function endpointDownload(): Promise<Partial<ClientResult>> {
+  const chunks = Math.ceil(task.size / task.partSize);
+  let bytes = 0;
+  await pool(chunks, task.concurrency, async (index) => {
+    const start = index * task.partSize;
+    const end = Math.min(start + task.partSize, task.size) - 1;
+    const out = await client.send(new GetJobOutputCommand({ ...target, jobId: task.jobId!, range: `bytes=${start}-${end}` }));
+    for await (const piece of out.body as Readable) bytes += (piece as Buffer).byteLength;
+  });
+  if (bytes !== task.size) throw new Error(`downloaded ${bytes} of ${task.size} bytes`);
+  return {};
+}
+
+/** A plain HTTP PUT of the file over loopback, `concurrency` ranges at once, to a server that drops the bytes. */
+async function plainPut(): Promise<Partial<ClientResult>> {
+  const chunks = Math.ceil(task.size / task.partSize);
+  const url = new URL(task.endpoint);
+  await pool(chunks, task.concurrency, async (index) => {
+    const start = index * task.partSize;
+    const end = Math.min(start + task.partSize, task.size) - 1;
+    await new Promise<void>((resolve, reject) => {
+      const req = request({ host: url.hostname, port: url.port, method: 'PUT', path: '/', headers: { 'content-length': end + 1 - start } }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      createReadStream(task.file, { start, end, highWaterMark: 1024 * 1024 }).pipe(req);
+    });
+  });
+  return {};
+}
+
+async function main(): Promise<void> {
+  let run: () => Promise<Partial<ClientResult>>;
+  switch (task.mode) {
+    case 'ours-upload':
+      run = async () => {
+        const archive = await uploadArchive(target, { body: createReadStream(task.file), concurrency: task.concurrency, partSize: task.partSize });
+        return { checksum: archive.checksum, archiveId: archive.archiveId };
+      };
+      break;
+    case 'sdk-upload':
+      run = async () => {
+        const out = await client.send(new UploadArchiveCommand({ ...target, body: createReadStream(task.file) }));
+        return { checksum: out.checksum ?? '', archiveId: out.archiveId ?? '' };
+      };
+      break;
+    case 'ours-download':
+      run = async () => {
+        const result = await downloadJobOutput({ ...target, jobId: task.jobId! }, task.output!, { chunkSize: task.partSize, concurrency: task.concurrency });
+        return { checksum: result.treeHash ?? '' };
+      };
+      break;
+    case 'endpoint-upload':
+      run = await endpointUpload();
+      break;
+    case 'endpoint-download':
+      run = endpointDownload;
+      break;
+    case 'plain-put':
+      run = plainPut;
+      break;
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const extra = await run();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const result: ClientResult = {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    ...extra,
+  };
+  client.destroy();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,306 @@
+/**
+ * `npm run bench`: hashing, upload, download and endpoint throughput, in one
+ * run, printed as one table.
+ *
+ * - The archive is BENCH_SIZE_MIB MiB of random bytes (default 1024) in a
+ *   temporary directory; its reference tree hash comes from botocore's
+ *   `calculate_tree_hash` (python3), and every row is checked against it.
+ * - The local endpoint runs in a child process with a disk-backed data
+ *   directory and SigV4 checking on; every client runs in a child process of
+ *   its own, so "client CPU" and "peak RSS" are the client's alone.
+ * - BENCH_PART_MIB (default 16) and BENCH_CONCURRENCY (default 4) set the
+ *   part/chunk size and concurrency of our upload and download.
+ */
+import { CreateVaultCommand, DescribeJobCommand, GlacierClient, InitiateJobCommand } from '@aws-sdk/client-glacier';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { MiB, treeHashFile } from '../src/transfer/tree-hash.js';
+import type { ClientResult, ClientTask } from './client.js';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const GiB = 1024 * MiB;
+
+const sizeMiB = Number(process.env['BENCH_SIZE_MIB'] ?? 1024);
+const partMiB = Number(process.env['BENCH_PART_MIB'] ?? 16);
+const concurrency = Number(process.env['BENCH_CONCURRENCY'] ?? 4);
+const size = sizeMiB * MiB;
+const partSize = partMiB * MiB;
+
+interface Row {
+  group: string;
+  name: string;
+  mbps: number;
+  cpuPerGiB?: number;
+  rssMiB?: number;
+  ok: boolean | undefined;
+  note?: string;
+}
+const rows: Row[] = [];
+
+const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+async function writeRandomFile(path: string): Promise<void> {
+  const handle = await open(path, 'w');
+  const buffer = Buffer.allocUnsafe(16 * MiB);
+  try {
+    for (let pos = 0; pos < size; pos += buffer.length) {
+      const n = Math.min(buffer.length, size - pos);
+      randomFillSync(buffer, 0, n);
+      await handle.write(buffer, 0, n, pos);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Linear SHA-256 of the file with 16 MiB double-buffered reads: the single-core hashing ceiling. */
+async function linearSha256(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  const READ = 16 * MiB;
+  const buffers = [Buffer.allocUnsafe(READ), Buffer.allocUnsafe(READ)];
+  const hash = createHash('sha256');
+  try {
+    let which = 0;
+    let pos = 0;
+    let pending = handle.read(buffers[0]!, 0, READ, 0);
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) break;
+      const current = buffers[which]!;
+      pos += bytesRead;
+      which ^= 1;
+      pending = handle.read(buffers[which]!, 0, READ, pos);
+      hash.update(current.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/** `@aws-sdk/sha256-tree-hash` (what the SDK uses), fed the file in 16 MiB reads, its best case. */
+async function sdkTreeHash(path: string): Promise<string | undefined> {
+  let TreeHash: new (sha: unknown, fromUtf8: (s: string) => Uint8Array) => { update(d: Uint8Array): void; digest(): Promise<Uint8Array> };
+  let Hash: new (algorithm: string) => unknown;
+  try {
+    ({ TreeHash } = (await import('@aws-sdk/sha256-tree-hash' as string)) as { TreeHash: typeof TreeHash });
+    ({ Hash } = (await import('@smithy/hash-node')) as unknown as { Hash: typeof Hash });
+  } catch {
+    return undefined;
+  }
+  const Sha256 = function (this: unknown) {
+    return new Hash('sha256');
+  } as unknown;
+  const tree = new TreeHash(Sha256, (s) => Buffer.from(s));
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(16 * MiB);
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, pos);
+      if (bytesRead === 0) break;
+      tree.update(new Uint8Array(buffer.subarray(0, bytesRead)));
+      pos += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+  return Buffer.from(await tree.digest()).toString('hex');
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  const value = await fn();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return { value, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** Starts a child that prints `listening on http://…`; resolves with that URL. */
+function startServer(args: string[], label: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    let out = '';
+    const onData = (data: Buffer) => {
+      out += data.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        child.stdout!.off('data', onData);
+        child.stdout!.resume();
+        resolve({ child, url: m[1]! });
+      }
+    };
+    child.stdout!.on('data', onData);
+    let err = '';
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}: ${err}`)));
+  });
+}
+
+async function client(task: Partial<ClientTask> & Pick<ClientTask, 'mode'>, base: Omit<ClientTask, 'mode'>): Promise<ClientResult> {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'client.ts'), JSON.stringify({ ...base, ...task })], {
+    cwd: root,
+    maxBuffer: 1 << 20,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ClientResult;
+}
+
+const PLAIN_SERVER = `
+const http = require('node:http');
+const server = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { res.writeHead(200); res.end(); }); });
+server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+`;
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function printTable(): void {
+  const header = ['', 'MB/s', 'client CPU s/GiB', 'peak RSS MiB', 'tree hash', 'note'];
+  const lines = rows.map((r) => [
+    `${r.group}: ${r.name}`,
+    r.mbps.toFixed(0),
+    r.cpuPerGiB === undefined ? '' : r.cpuPerGiB.toFixed(2),
+    r.rssMiB === undefined ? '' : r.rssMiB.toFixed(0),
+    r.ok === undefined ? 'n/a' : r.ok ? 'ok' : 'MISMATCH',
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i]!, i > 0 && i < 4)).join(' | ')} |`;
+  console.log(fmt(header));
+  console.log(`|${widths.map((w, i) => (i > 0 && i < 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
+  for (const l of lines) console.log(fmt(l));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'glacier-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const file = join(dir, 'archive.bin');
+    log(`writing ${sizeMiB} MiB of random bytes…`);
+    await writeRandomFile(file);
+    const reference = (
+      await run('python3', ['-c', 'import sys, botocore.utils as u; print(u.calculate_tree_hash(open(sys.argv[1], "rb")))', file])
+    ).stdout.trim();
+    log(`reference tree hash (botocore): ${reference}`);
+
+    // Hashing, in this process, before any other process is busy.
+    const linear = await timed(() => linearSha256(file));
+    const linearRate = mbps(size, linear.seconds);
+    rows.push({ group: 'hash', name: 'linear SHA-256, 16 MiB overlapped reads (ceiling)', mbps: linearRate, ok: undefined });
+    const one = await timed(() => treeHashFile(file, { workers: 1 }));
+    const oneRate = mbps(size, one.seconds);
+    rows.push({ group: 'hash', name: 'treeHashFile, 1 thread', mbps: oneRate, ok: one.value === reference, note: `${(oneRate / linearRate).toFixed(2)}× linear (target ≥ 0.9×)` });
+    const two = await timed(() => treeHashFile(file, { workers: 2 }));
+    const twoRate = mbps(size, two.seconds);
+    rows.push({ group: 'hash', name: 'treeHashFile, 2 workers', mbps: twoRate, ok: two.value === reference, note: `${(twoRate / oneRate).toFixed(2)}× 1 thread (target ≥ 1.4×)` });
+    const sdk = await timed(() => sdkTreeHash(file));
+    rows.push({
+      group: 'hash',
+      name: '@aws-sdk/sha256-tree-hash',
+      mbps: sdk.value === undefined ? 0 : mbps(size, sdk.seconds),
+      ok: sdk.value === undefined ? undefined : sdk.value === reference,
+      ...(sdk.value === undefined ? { note: 'not installed' } : {}),
+    });
+
+    log('starting the endpoint…');
+    const endpointArgs = ['--import', 'tsx', join(root, 'src/local/cli.ts'), '--port', '0', '--data-dir', join(dir, 'data'), '--job-delay', '0'];
+    const endpoint = await startServer(endpointArgs, 'glacier-local');
+    children.push(endpoint.child);
+    const glacier = new GlacierClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const vaultName = 'bench';
+    await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    const base: Omit<ClientTask, 'mode'> = { endpoint: endpoint.url, vaultName, file, size, partSize, concurrency };
+
+    log('uploading: ours…');
+    const ours = await client({ mode: 'ours-upload' }, base);
+    const oursRate = mbps(size, ours.seconds);
+    log('uploading: raw SDK UploadArchiveCommand with an fs.ReadStream…');
+    const raw = await client({ mode: 'sdk-upload' }, base);
+    const rawRate = mbps(size, raw.seconds);
+    log('uploading: boto3 upload_archive…');
+    const { stdout: botoOut } = await run('python3', [join(here, 'boto3_upload.py'), endpoint.url, vaultName, file], { maxBuffer: 1 << 20 });
+    const boto = JSON.parse(botoOut.trim()) as ClientResult;
+    const botoRate = mbps(size, boto.seconds);
+    const budget = (64 * MiB + concurrency * partSize) / MiB;
+    rows.push({
+      group: 'upload',
+      name: `ours (uploadArchive, ${partMiB} MiB parts × ${concurrency})`,
+      mbps: oursRate,
+      cpuPerGiB: ours.cpuSeconds / (size / GiB),
+      rssMiB: ours.maxRssBytes / MiB,
+      ok: ours.checksum === reference,
+      note: `${(oursRate / botoRate).toFixed(2)}× boto3 (≥ 2), ${(oursRate / rawRate).toFixed(2)}× raw SDK (≥ 3); RSS budget ${budget} MiB`,
+    });
+    rows.push({ group: 'upload', name: 'raw SDK UploadArchiveCommand, fs.ReadStream', mbps: rawRate, cpuPerGiB: raw.cpuSeconds / (size / GiB), rssMiB: raw.maxRssBytes / MiB, ok: raw.checksum === reference });
+    rows.push({ group: 'upload', name: 'boto3 upload_archive (python3)', mbps: botoRate, cpuPerGiB: boto.cpuSeconds / (size / GiB), rssMiB: boto.maxRssBytes / MiB, ok: boto.checksum === reference });
+
+    log('retrieving and downloading…');
+    const job = await glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: ours.archiveId!, Tier: 'Expedited' } }));
+    const jobId = job.jobId!;
+    for (;;) {
+      const d = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName, jobId }));
+      if (d.Completed) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const down = await client({ mode: 'ours-download', jobId, output: join(dir, 'downloaded.bin') }, base);
+    const downRate = mbps(size, down.seconds);
+    rows.push({
+      group: 'download',
+      name: `ours (downloadJobOutput, verified, ${partMiB} MiB chunks × ${concurrency})`,
+      mbps: downRate,
+      cpuPerGiB: down.cpuSeconds / (size / GiB),
+      rssMiB: down.maxRssBytes / MiB,
+      ok: down.checksum === reference,
+      note: `RSS budget ${budget} MiB`,
+    });
+    rmSync(join(dir, 'downloaded.bin'), { force: true });
+
+    log('endpoint throughput…');
+    const epUp = await client({ mode: 'endpoint-upload' }, base);
+    const epDown = await client({ mode: 'endpoint-download', jobId }, base);
+    const plain = await startServer(['-e', PLAIN_SERVER], 'plain server');
+    children.push(plain.child);
+    const put = await client({ mode: 'plain-put', endpoint: plain.url }, base);
+    const putRate = mbps(size, put.seconds);
+    const epUpRate = mbps(size, epUp.seconds);
+    const epDownRate = mbps(size, epDown.seconds);
+    rows.push({ group: 'endpoint', name: 'multipart upload (pre-hashed parts)', mbps: epUpRate, ok: epUp.checksum === reference, note: `${(epUpRate / putRate).toFixed(2)}× plain PUT` });
+    rows.push({ group: 'endpoint', name: 'ranged GetJobOutput (unverified)', mbps: epDownRate, ok: undefined, note: `${(epDownRate / putRate).toFixed(2)}× plain PUT` });
+    rows.push({ group: 'endpoint', name: 'plain loopback HTTP PUT (baseline)', mbps: putRate, ok: undefined });
+    glacier.destroy();
+
+    console.log(`\nglacier-resource bench: ${sizeMiB} MiB archive, ${partMiB} MiB parts, concurrency ${concurrency}, node ${process.version}, MB = 10^6 bytes\n`);
+    printTable();
+    const checks = [
+      ['upload ≥ 2× boto3', oursRate >= 2 * botoRate],
+      ['upload ≥ 3× raw SDK', oursRate >= 3 * rawRate],
+      ['client CPU ≤ 1.6 core-s/GiB', ours.cpuSeconds / (size / GiB) <= 1.6],
+      [`upload peak RSS ≤ ${budget} MiB`, ours.maxRssBytes / MiB <= budget],
+      [`download peak RSS ≤ ${budget} MiB`, down.maxRssBytes / MiB <= budget],
+      ['treeHashFile 1 thread ≥ 0.9× linear', oneRate >= 0.9 * linearRate],
+      ['treeHashFile 2 workers ≥ 1.4× 1 thread', twoRate >= 1.4 * oneRate],
+      ['every row matches the reference tree hash', rows.every((r) => r.ok !== false)],
+    ] as const;
+    console.log('');
+    for (const [label, pass] of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${label}`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
