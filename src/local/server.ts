@@ -215,7 +215,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
       }
       await verifier.verify(req, { rawPath, query, ...(body ? { body } : {}) });
     }
-    if (header(req, 'x-amz-glacier-version') === undefined) throw missingParameter('Required header x-amz-glacier-version is missing.');
+    if (!header(req, 'x-amz-glacier-version')) throw missingParameter('Required header x-amz-glacier-version is missing.');
     if (params.accountId !== '-' && params.accountId !== backend.settings.accountId) {
       if (/^\d{12}$/.test(params.accountId)) {
         throw accessDenied(`User: arn:aws:iam::${backend.settings.accountId}:root is not authorized to access account ${params.accountId}.`);
