@@ -229,10 +229,11 @@ class ChunkedDownload {
       handle = await open(partial, 'w');
     }
     let closed = false;
+    let state: DownloadStateWriter | undefined;
     try {
       await handle.truncate(this.#facts.size);
       const verified = await this.#recheck(handle, claimed);
-      const state = new DownloadStateWriter(partial, identity, verified);
+      state = new DownloadStateWriter(partial, identity, verified);
       if (verified.size === 0) await state.remove();
       for (const [index, hash] of verified) {
         this.#hashes[index] = hash;
@@ -243,7 +244,7 @@ class ChunkedDownload {
         (index) => !verified.has(index),
         async (chunk) => {
           await writeFully(handle, chunk.bytes, chunk.range.start);
-          state.add(chunk.index, chunk.treeHash);
+          state?.add(chunk.index, chunk.treeHash);
         },
       );
       await state.flush();
@@ -255,6 +256,8 @@ class ChunkedDownload {
       await state.remove();
       return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), path };
     } catch (error) {
+      // Keep the record of every chunk written so far, for the next call to resume from.
+      await state?.flush();
       if (error instanceof TreeHashMismatchError && error.range === undefined) {
         // The whole does not verify although each chunk did: start afresh next time.
         await rm(sidecarPath(partial), { force: true });

@@ -1,0 +1,172 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DownloadError, ValidationError } from '../../src/errors.js';
+import { downloadJobOutput, type DownloadProgress } from '../../src/transfer/download.js';
+import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
+import { uploadArchive } from '../../src/transfer/upload.js';
+import { startHarness, testBytes, type Harness } from './harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'download-'));
+const data = testBytes(5 * MiB + 4321, 3);
+let h: Harness;
+let archiveId: string;
+let jobId: string;
+
+beforeAll(async () => {
+  h = await startHarness();
+  archiveId = (await uploadArchive(h.target, { body: data })).archiveId;
+  jobId = await h.retrieve(archiveId);
+});
+afterAll(async () => {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  h.sent.length = 0;
+  h.env.server.setFaults(undefined);
+});
+
+const source = () => ({ ...h.target, jobId });
+
+class Collect extends Writable {
+  chunks: Buffer[] = [];
+  override _write(chunk: Buffer, _enc: string, cb: () => void) {
+    this.chunks.push(Buffer.from(chunk));
+    setTimeout(cb, 1);
+  }
+  get bytes() {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+describe('downloadJobOutput to a file', () => {
+  it('fetches aligned ranges concurrently, verifies them and renames the .partial', async () => {
+    const path = join(dir, 'whole.bin');
+    const events: DownloadProgress[] = [];
+    const result = await downloadJobOutput(source(), path, { chunkSize: MiB, concurrency: 3, onProgress: (p) => events.push(p) });
+    expect(result).toEqual({ bytes: data.length, treeHash: treeHash(data), path });
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(existsSync(`${path}.partial`)).toBe(false);
+    expect(existsSync(`${path}.partial.json`)).toBe(false);
+    expect(h.count('GetJobOutput')).toBe(6);
+    expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
+    expect(events).toHaveLength(6);
+  });
+
+  it('downloads a ranged retrieval, checked against its own tree hash', async () => {
+    const rangedJob = await h.retrieve(archiveId, `${MiB}-${3 * MiB - 1}`);
+    const path = join(dir, 'ranged.bin');
+    const result = await downloadJobOutput({ ...h.target, jobId: rangedJob }, path, { chunkSize: MiB });
+    expect(result.bytes).toBe(2 * MiB);
+    expect(readFileSync(path).equals(data.subarray(MiB, 3 * MiB))).toBe(true);
+  });
+
+  it('resumes from a .partial file, re-verifying what it holds and fetching only the rest', async () => {
+    const path = join(dir, 'resumed.bin');
+    const controller = new AbortController();
+    const first = await downloadJobOutput(source(), path, {
+      chunkSize: MiB,
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.loaded >= 3 * MiB) controller.abort(new Error('interrupted'));
+      },
+    }).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(DownloadError);
+    expect(existsSync(`${path}.partial`)).toBe(true);
+    expect(existsSync(`${path}.partial.json`)).toBe(true);
+    expect(existsSync(path)).toBe(false);
+
+    // Damage one verified chunk on disk: it must be fetched again, not trusted.
+    const partial = readFileSync(`${path}.partial`);
+    partial.writeUInt8(partial.readUInt8(MiB + 10) ^ 0xff, MiB + 10);
+    writeFileSync(`${path}.partial`, partial);
+
+    h.sent.length = 0;
+    const events: DownloadProgress[] = [];
+    const result = await downloadJobOutput(source(), path, { chunkSize: MiB, onProgress: (p) => events.push(p) });
+    expect(result.treeHash).toBe(treeHash(data));
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(h.count('GetJobOutput')).toBe(4); // chunks 1 (damaged), 3, 4, 5
+    expect(events[0]).toEqual({ loaded: 2 * MiB, total: data.length });
+    expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
+  });
+
+  it('ignores a record left by another job', async () => {
+    const path = join(dir, 'other.bin');
+    writeFileSync(`${path}.partial`, Buffer.alloc(100));
+    writeFileSync(`${path}.partial.json`, JSON.stringify({ version: 1, jobId: 'another', size: 100, chunkSize: MiB, chunks: { 0: 'a'.repeat(64) } }));
+    const result = await downloadJobOutput(source(), path, { chunkSize: MiB });
+    expect(result.treeHash).toBe(treeHash(data));
+    expect(h.count('GetJobOutput')).toBe(6);
+  });
+});
+
+describe('downloadJobOutput to a Writable', () => {
+  it('writes the chunks in order, honouring backpressure, and ends the stream', async () => {
+    const sink = new Collect({ highWaterMark: 1024 });
+    const result = await downloadJobOutput(source(), sink, { chunkSize: MiB, concurrency: 4 });
+    expect(result.treeHash).toBe(treeHash(data));
+    expect(result.path).toBeUndefined();
+    expect(sink.bytes.equals(data)).toBe(true);
+    expect(sink.writableFinished).toBe(true);
+  });
+
+  it('leaves the stream open with end: false', async () => {
+    const sink = new Collect();
+    await downloadJobOutput(source(), sink, { chunkSize: 2 * MiB, end: false });
+    expect(sink.writableEnded).toBe(false);
+    expect(sink.bytes.equals(data)).toBe(true);
+  });
+});
+
+describe('downloadJobOutput errors', () => {
+  it('rejects bad options before any request', async () => {
+    await expect(downloadJobOutput(source(), join(dir, 'x'), { chunkSize: 3 * MiB })).rejects.toBeInstanceOf(ValidationError);
+    await expect(downloadJobOutput(source(), join(dir, 'x'), { concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(downloadJobOutput(source(), '' as string)).rejects.toThrow(/file path or a Writable/);
+    await expect(downloadJobOutput({ ...source(), jobId: '' }, join(dir, 'x'))).rejects.toThrow(/jobId/);
+    expect(h.sent).toEqual([]);
+  });
+
+  it('explains an unknown or expired job', async () => {
+    const error = (await downloadJobOutput({ ...source(), jobId: 'no-such-job' }, join(dir, 'y')).catch((e: unknown) => e)) as DownloadError;
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(error.jobId).toBe('no-such-job');
+    expect(error.message).toMatch(/24 hours/);
+  });
+
+  it('refuses a job that has not finished', async () => {
+    const { startHarness: start } = await import('./harness.js');
+    const slow = await start({ jobDelay: 3600 });
+    try {
+      const id = (await uploadArchive(slow.target, { body: 'x' })).archiveId;
+      const { InitiateJobCommand } = await import('@aws-sdk/client-glacier');
+      const job = await slow.client.send(new InitiateJobCommand({ accountId: '-', vaultName: 'transfer', jobParameters: { Type: 'archive-retrieval', ArchiveId: id } }));
+      await expect(downloadJobOutput({ ...slow.target, jobId: job.jobId! }, join(dir, 'z'))).rejects.toThrow(/InProgress; wait/);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('gives up after the retries with the last error', async () => {
+    h.env.server.setFaults('GetJobOutput:1:500');
+    const error = (await downloadJobOutput(source(), join(dir, 'fail.bin'), { chunkSize: MiB, retry: { retries: 2, minDelay: 1, maxDelay: 2 } }).catch(
+      (e: unknown) => e,
+    )) as DownloadError;
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(h.count('GetJobOutput')).toBeLessThanOrEqual(3 * 4);
+    expect(existsSync(join(dir, 'fail.bin'))).toBe(false);
+  });
+
+  it('throws TreeHashMismatchError when every attempt is corrupted', async () => {
+    h.env.server.setFaults('GetJobOutput:1:corrupt');
+    await expect(downloadJobOutput(source(), join(dir, 'bad.bin'), { chunkSize: MiB, retry: { retries: 1, minDelay: 1, maxDelay: 2 } })).rejects.toMatchObject({
+      name: 'TreeHashMismatchError',
+    });
+    expect(existsSync(join(dir, 'bad.bin'))).toBe(false);
+  });
+});
