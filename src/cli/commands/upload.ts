@@ -65,8 +65,11 @@ Glacier drops an idle multipart upload after about 24 hours.`,
         const archive = await withInterrupt((signal) =>
           vault.uploadArchive({
             body: createReadStream(file),
+            size,
             archiveDescription: description,
             partSize: options.partSize,
+            // An explicit part size means: multipart whenever the file is larger than one part.
+            multipartThreshold: options.partSize,
             concurrency: options.concurrency,
             uploadId: options.resume,
             leavePartsOnError: options.abortOnError !== true,

@@ -1,0 +1,132 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { treeHash } from '../../src/transfer/tree-hash.js';
+import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
+import { cliEnv, json, runCli } from './run.js';
+
+let ep: TestEndpoint;
+let env: NodeJS.ProcessEnv;
+let work: string;
+
+beforeAll(async () => {
+  ep = await startTestEndpoint();
+  env = cliEnv(ep.endpoint);
+  work = await mkdtemp(join(tmpdir(), 'glacier-cli-basics-'));
+});
+afterAll(async () => {
+  await ep.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('glacier: help, usage and errors', () => {
+  it('--help lists every command, the global options and the exit codes', async () => {
+    const r = await runCli(['--help'], env);
+    expect(r.code).toBe(0);
+    for (const word of ['vaults', 'vault', 'upload', 'inventory', 'jobs', 'retrieve', 'download', 'purge', 'treehash', 'local']) {
+      expect(r.stdout).toMatch(new RegExp(`^  ${word}\\b`, 'm'));
+    }
+    for (const option of ['--endpoint', '--region', '--profile', '--json', '--debug']) expect(r.stdout).toContain(option);
+    expect(r.stdout).toContain('Exit codes:');
+    expect(r.stdout).toMatch(/^\s+7\s+upload failed/m);
+  });
+
+  it('an unknown command or a bad option value is a usage error (exit 2)', async () => {
+    const unknown = await runCli(['bogus'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'bogus'");
+    const badTier = await runCli(['retrieve', 'v', 'a', '--tier', 'Slow'], env);
+    expect(badTier.code).toBe(2);
+    expect(badTier.stderr).toContain('--tier must be one of Expedited, Standard, Bulk');
+  });
+
+  it('an invalid vault name is rejected before any request, in one line', async () => {
+    const r = await runCli(['vault', 'create', 'bad name'], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^glacier: ValidationError: Invalid vault name/);
+  });
+
+  it('a missing vault exits 3 with one readable line; --debug adds the stack', async () => {
+    const r = await runCli(['vault', 'describe', 'no-such-vault'], env);
+    expect(r.code).toBe(3);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^glacier: ResourceNotFoundException: .*no-such-vault/)]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const debug = await runCli(['--debug', 'vault', 'describe', 'no-such-vault'], env);
+    expect(debug.code).toBe(3);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('cannot reach the endpoint: exit 4, one line', async () => {
+    const r = await runCli(['--endpoint', 'http://127.0.0.1:9', 'vaults'], { ...env, AWS_MAX_ATTEMPTS: '1' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^glacier: .*ECONNREFUSED/);
+  });
+});
+
+describe('glacier vaults / vault create|describe|delete', () => {
+  it('creates, lists, describes and deletes a vault, in text and in JSON', async () => {
+    const created = await runCli(['--json', 'vault', 'create', 'cli-vault-1'], env);
+    expect(created.code).toBe(0);
+    expect(json(created)).toEqual({ name: 'cli-vault-1', created: true });
+
+    const list = await runCli(['--json', 'vaults'], env);
+    expect(list.code).toBe(0);
+    const vaults = json<Array<{ name: string; numberOfArchives: number; vaultArn: string }>>(list);
+    expect(vaults.map((v) => v.name)).toContain('cli-vault-1');
+    expect(vaults.find((v) => v.name === 'cli-vault-1')?.numberOfArchives).toBe(0);
+
+    const text = await runCli(['vaults'], env);
+    expect(text.stdout).toMatch(/^VAULT\s+ARCHIVES\s+SIZE\s+CREATED\s+LAST INVENTORY$/m);
+    expect(text.stdout).toMatch(/^cli-vault-1\s+0\s+0 B\s/m);
+
+    const described = await runCli(['--json', 'vault', 'describe', 'cli-vault-1'], env);
+    expect(json(described)).toMatchObject({
+      name: 'cli-vault-1',
+      vaultArn: expect.stringMatching(/:vaults\/cli-vault-1$/),
+      numberOfArchives: 0,
+      sizeInBytes: 0,
+      lastInventoryDate: null,
+    });
+
+    const deleted = await runCli(['vault', 'delete', 'cli-vault-1'], env);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toContain('Vault cli-vault-1 deleted.');
+    const after = await runCli(['vault', 'describe', 'cli-vault-1'], env);
+    expect(after.code).toBe(3);
+  });
+
+  it('refuses to delete a vault with archives (exit 4) and points at purge', async () => {
+    await runCli(['vault', 'create', 'cli-vault-full'], env);
+    await ep.client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'cli-vault-full', body: Buffer.from('x') }));
+    const r = await runCli(['vault', 'delete', 'cli-vault-full'], env);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('InvalidParameterValueException');
+    expect(r.stderr).toContain('glacier purge cli-vault-full --delete-vault');
+  });
+});
+
+describe('glacier treehash', () => {
+  it("prints each file's tree hash, equal to the library's", async () => {
+    const a = join(work, 'a.bin');
+    const b = join(work, 'b.bin');
+    const bytesA = randomBytes(3 * 1024 * 1024 + 5);
+    const bytesB = Buffer.from('hello');
+    await writeFile(a, bytesA);
+    await writeFile(b, bytesB);
+    const text = await runCli(['treehash', a, b], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(`${treeHash(bytesA)}  ${a}\n${treeHash(bytesB)}  ${b}\n`);
+    const one = await runCli(['--json', 'treehash', a], env);
+    expect(json(one)).toEqual({ file: a, size: bytesA.length, treeHash: treeHash(bytesA) });
+  });
+
+  it('a missing file is an error with exit 1', async () => {
+    const r = await runCli(['treehash', join(work, 'missing')], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('ENOENT');
+  });
+});
