@@ -159,6 +159,26 @@ async function drain(req: IncomingMessage): Promise<void> {
   });
 }
 
+/** Reads the request body until `cutAt` bytes arrived (or it ended), then destroys the connection. */
+function readThenCut(req: IncomingMessage, cutAt: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let seen = 0;
+    const finish = () => {
+      req.off('data', onData);
+      req.socket.destroy();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen >= cutAt) finish();
+    };
+    req.on('data', onData);
+    req.once('end', finish);
+    req.once('error', finish);
+    req.once('close', finish);
+  });
+}
+
 /** Settings of {@link createGlacierServer}. */
 export interface ServerSettings {
   backend: Backend;
@@ -238,11 +258,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
         if (STREAMING.has(operation)) {
           const length = Number(header(req, 'content-length') ?? '2');
           const cutAt = typeof fault.arg === 'number' ? fault.arg : Math.max(1, Math.floor(length / 2));
-          let seen = 0;
-          for await (const chunk of req) {
-            seen += (chunk as Buffer).length;
-            if (seen >= cutAt) break;
-          }
+          await readThenCut(req, cutAt);
         }
         req.socket.destroy();
         return operation;
@@ -266,7 +282,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
         const error =
           err instanceof ServiceError ? err : new ServiceError(500, 'ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`, 'Server');
         if (!(err instanceof ServiceError)) log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
-        if (res.headersSent || res.destroyed) {
+        if (res.headersSent || res.destroyed || req.socket.destroyed) {
           res.destroy();
           return;
         }
