@@ -35,7 +35,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 ROOT = Path(__file__).resolve().parent.parent
-CLI_JS = ROOT / "dist" / "local" / "cli.js"
+# The endpoint launcher; GLACIER_LOCAL_CLI may point at another build of it.
+CLI_JS = Path(os.environ.get("GLACIER_LOCAL_CLI") or ROOT / "dist" / "local" / "cli.js")
 
 MiB = 1024 * 1024
 REGION = "us-east-1"
@@ -138,7 +139,7 @@ class LocalEndpoint:
 
     def __init__(self, *args: str, timeout: float = 20.0):
         if not CLI_JS.exists():
-            raise RuntimeError("dist/local/cli.js is missing: run `npm run build` first")
+            raise RuntimeError(f"{CLI_JS} is missing: run `npm run build` first")
         self.proc = subprocess.Popen(
             ["node", str(CLI_JS), "--port", "0", "--in-memory", *args],
             stdin=subprocess.DEVNULL,
