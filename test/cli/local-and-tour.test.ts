@@ -1,0 +1,62 @@
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, finish, json, runCli, startCli } from './run.js';
+
+const TOUR = fileURLToPath(new URL('../../dist/cli/tour.js', import.meta.url));
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'glacier-cli-local-'));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('glacier local', () => {
+  it('serves a persistent endpoint that the CLI can use, and stops cleanly on SIGTERM', async () => {
+    const dataDir = join(work, 'data');
+    const child = startCli(['local', '--port', '0', '--data-dir', dataDir, '--job-delay', '0'], cliEnv('http://unused'));
+    const done = finish(child);
+    let out = '';
+    while (!/listening on (http:\/\/\S+)/.test(out)) {
+      const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+      out += chunk.toString();
+    }
+    const endpoint = /listening on (http:\/\/\S+)/.exec(out)![1]!;
+    expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const env = cliEnv(endpoint);
+    expect((await runCli(['vault', 'create', 'from-local'], env)).code).toBe(0);
+    const vaults = json<Array<{ name: string }>>(await runCli(['--json', 'vaults'], env));
+    expect(vaults.map((v) => v.name)).toEqual(['from-local']);
+    child.kill('SIGTERM');
+    const result = await done;
+    expect(result.code).toBe(0);
+    // State was written to the data directory.
+    expect((await readdir(dataDir)).length).toBeGreaterThan(0);
+  });
+
+  it('rejects --data-dir together with --in-memory', async () => {
+    const r = await runCli(['local', '--data-dir', join(work, 'x'), '--in-memory'], cliEnv('http://unused'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('cannot be used with');
+  });
+});
+
+describe('the tour (npm start)', () => {
+  it('runs the whole archiving workflow on an in-process endpoint with plain output when not on a terminal', async () => {
+    const r = await finish(startCli(['--size', '6', '--job-delay', '0', '--poll-interval', '50'], cliEnv('http://unused'), TOUR));
+    expect(r.code, r.stderr).toBe(0);
+    for (let n = 1; n <= 8; n++) expect(r.stdout).toMatch(new RegExp(`^${n}\\. `, 'm'));
+    expect(r.stdout).toContain("glacier.Vault(accountId='-', name='201407')");
+    expect(r.stdout).toContain("glacier.Vault(accountId='-', name='test-201611') created");
+    expect(r.stdout).toMatch(/^\s+upload\s+100% \| 6\.0 MiB \/ 6\.0 MiB/m);
+    expect(r.stdout).toMatch(/^\s+download 100% \| 6\.0 MiB \/ 6\.0 MiB/m);
+    expect(r.stdout).toContain('All four match');
+    expect(r.stdout).toContain('InvalidParameterValueException');
+    expect(r.stdout).toContain("glacier.Vault(accountId='-', name='test-201610') deleted");
+    expect(r.stdout).toMatch(/Tour finished in /);
+    expect(r.stdout).not.toMatch(/\r|\x1b\[/);
+  }, 60_000);
+});
