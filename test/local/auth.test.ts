@@ -7,21 +7,21 @@ import { bytes, rawRequest, rejection } from './util.js';
 let t: TestEndpoint;
 beforeAll(async () => {
   t = await startTestEndpoint({ credentials: [{ accessKeyId: 'test', secretAccessKey: 'test' }, { accessKeyId: 'AKIDSECOND', secretAccessKey: 's3cret/with+chars' }] });
-  await t.client.send(new CreateVaultCommand({ vaultName: 'auth' }));
+  await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'auth' }));
 });
 afterAll(async () => t.close());
 
 describe('SigV4 checking', () => {
   it('accepts any configured key pair, in any region', async () => {
     const second = t.newClient({ region: 'ap-south-1', credentials: { accessKeyId: 'AKIDSECOND', secretAccessKey: 's3cret/with+chars' } });
-    expect((await second.send(new DescribeVaultCommand({ vaultName: 'auth' }))).VaultName).toBe('auth');
-    const up = await second.send(new UploadArchiveCommand({ vaultName: 'auth', body: bytes(2000), archiveDescription: 'signed upload' }));
+    expect((await second.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'auth' }))).VaultName).toBe('auth');
+    const up = await second.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'auth', body: bytes(2000), archiveDescription: 'signed upload' }));
     expect(up.archiveId).toBeDefined();
   });
 
   it('answers 403 UnrecognizedClientException for an unknown access key', async () => {
     const client = t.newClient({ credentials: { accessKeyId: 'nobody', secretAccessKey: 'test' } });
-    const err = await rejection(client.send(new ListVaultsCommand({})));
+    const err = await rejection(client.send(new ListVaultsCommand({ accountId: '-' })));
     expect(err.name).toBe('UnrecognizedClientException');
     expect(err.message).toBe('The security token included in the request is invalid.');
     expect(err.$metadata?.httpStatusCode).toBe(403);
@@ -29,10 +29,10 @@ describe('SigV4 checking', () => {
 
   it('answers 403 InvalidSignatureException for a wrong secret, also on uploads', async () => {
     const client = t.newClient({ credentials: { accessKeyId: 'test', secretAccessKey: 'wrong' } });
-    const err = await rejection(client.send(new ListVaultsCommand({})));
+    const err = await rejection(client.send(new ListVaultsCommand({ accountId: '-' })));
     expect(err.name).toBe('InvalidSignatureException');
     expect(err.message).toMatch(/^The request signature we calculated does not match the signature you provided/);
-    const upload = await rejection(client.send(new UploadArchiveCommand({ vaultName: 'auth', body: bytes(100) })));
+    const upload = await rejection(client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'auth', body: bytes(100) })));
     expect(upload.name).toBe('InvalidSignatureException');
   });
 
@@ -40,13 +40,13 @@ describe('SigV4 checking', () => {
     const client = t.newClient();
     client.middlewareStack.add(
       (next) => async (args) => {
-        const request = args.request as { path: string };
+        const request = (args as unknown as { request: { path: string } }).request;
         request.path = request.path.replace('/auth', '/other');
         return next(args);
       },
       { step: 'finalizeRequest', relation: 'after', toMiddleware: 'awsAuthMiddleware', name: 'tamper' } as never,
     );
-    const err = await rejection(client.send(new DescribeVaultCommand({ vaultName: 'auth' })));
+    const err = await rejection(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'auth' })));
     expect(err.name).toBe('InvalidSignatureException');
   });
 
@@ -74,7 +74,7 @@ describe('auth: false (--no-auth)', () => {
     const open = await startTestEndpoint({ auth: false });
     try {
       const client = open.newClient({ credentials: { accessKeyId: 'whoever', secretAccessKey: 'whatever' } });
-      await client.send(new CreateVaultCommand({ vaultName: 'open' }));
+      await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'open' }));
       const res = await rawRequest(open.endpoint, 'GET', '/-/vaults/open', { credentials: false });
       expect(res.status).toBe(200);
       expect(res.json().VaultName).toBe('open');

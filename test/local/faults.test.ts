@@ -23,14 +23,14 @@ const data = bytes(2 * MiB + 500);
 let jobId: string;
 beforeAll(async () => {
   t = await startTestEndpoint();
-  await t.client.send(new CreateVaultCommand({ vaultName }));
-  const { archiveId } = await t.client.send(new UploadArchiveCommand({ vaultName, body: data }));
-  jobId = (await t.client.send(new InitiateJobCommand({ vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }))).jobId!;
+  await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+  const { archiveId } = await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: data }));
+  jobId = (await t.client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }))).jobId!;
 });
 afterAll(async () => t.close());
 
 async function archiveCount(): Promise<number> {
-  return (await t.client.send(new DescribeVaultCommand({ vaultName }))).NumberOfArchives!;
+  return (await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }))).NumberOfArchives!;
 }
 
 describe('fault SPEC', () => {
@@ -54,14 +54,14 @@ describe('fault SPEC', () => {
 
 describe('injected faults', () => {
   it('500: ServiceUnavailableException, and the faulted part is not stored', async () => {
-    const { uploadId } = await t.client.send(new InitiateMultipartUploadCommand({ vaultName, partSize: String(MiB) }));
+    const { uploadId } = await t.client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB) }));
     t.server.setFaults('UploadMultipartPart:1:500');
     const client = t.newClient({ maxAttempts: 1 });
-    const err = await rejection(client.send(new UploadMultipartPartCommand({ vaultName, uploadId, range: 'bytes 0-999/*', body: bytes(1000) })));
+    const err = await rejection(client.send(new UploadMultipartPartCommand({ accountId: '-', vaultName, uploadId, range: 'bytes 0-999/*', body: bytes(1000) })));
     t.server.setFaults(undefined);
     expect(err).toBeInstanceOf(ServiceUnavailableException);
     expect(err.$metadata?.httpStatusCode).toBe(500);
-    expect((await t.client.send(new ListPartsCommand({ vaultName, uploadId }))).Parts).toEqual([]);
+    expect((await t.client.send(new ListPartsCommand({ accountId: '-', vaultName, uploadId }))).Parts).toEqual([]);
   });
 
   it('503 with and without a body, throttle and 408 give the matching status and code', async () => {
@@ -74,20 +74,20 @@ describe('injected faults', () => {
     ];
     for (const [spec, status, name] of cases) {
       t.server.setFaults(spec);
-      const err = await rejection(client.send(new DescribeVaultCommand({ vaultName })));
+      const err = await rejection(client.send(new DescribeVaultCommand({ accountId: '-', vaultName })));
       expect(err.$metadata?.httpStatusCode, spec).toBe(status);
       if (name) expect(err.name, spec).toBe(name);
     }
     t.server.setFaults('DescribeVault:1:408');
-    expect(await rejection(client.send(new DescribeVaultCommand({ vaultName })))).toBeInstanceOf(RequestTimeoutException);
+    expect(await rejection(client.send(new DescribeVaultCommand({ accountId: '-', vaultName })))).toBeInstanceOf(RequestTimeoutException);
     t.server.setFaults(undefined);
   });
 
   it('N-limited rules stop firing, so SDK retries recover', async () => {
     t.server.setFaults('DescribeVault:1#2:500');
-    const out = await t.client.send(new DescribeVaultCommand({ vaultName }));
+    const out = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     expect(out.$metadata.attempts).toBe(3);
-    const next = await t.client.send(new DescribeVaultCommand({ vaultName }));
+    const next = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     expect(next.$metadata.attempts).toBe(1);
     t.server.setFaults(undefined);
   });
@@ -96,7 +96,7 @@ describe('injected faults', () => {
     const before = await archiveCount();
     t.server.setFaults('UploadArchive:1:drop');
     const client = t.newClient({ maxAttempts: 1 });
-    const err = await rejection(client.send(new UploadArchiveCommand({ vaultName, body: bytes(MiB) })));
+    const err = await rejection(client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: bytes(MiB) })));
     t.server.setFaults(undefined);
     expect(err.name).not.toMatch(/Exception$/);
     expect(await archiveCount()).toBe(before);
@@ -105,7 +105,7 @@ describe('injected faults', () => {
   it('drop on GetJobOutput sends part of the body, then cuts the connection', async () => {
     t.server.setFaults('GetJobOutput:1:drop:1000');
     const client = t.newClient({ maxAttempts: 1 });
-    const out = await client.send(new GetJobOutputCommand({ vaultName, jobId }));
+    const out = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId }));
     const received = await out.body!.transformToByteArray().then(
       (b) => b.length,
       () => -1,
@@ -116,14 +116,14 @@ describe('injected faults', () => {
 
   it('drop on other operations closes the connection without an answer', async () => {
     t.server.setFaults('DescribeVault:1:drop');
-    const err = await rejection(t.newClient({ maxAttempts: 1 }).send(new DescribeVaultCommand({ vaultName })));
+    const err = await rejection(t.newClient({ maxAttempts: 1 }).send(new DescribeVaultCommand({ accountId: '-', vaultName })));
     t.server.setFaults(undefined);
     expect(err.$metadata?.httpStatusCode).toBeUndefined();
   });
 
   it('corrupt flips one byte of the job output but keeps the correct tree-hash header', async () => {
     t.server.setFaults('GetJobOutput:1:corrupt');
-    const out = await t.client.send(new GetJobOutputCommand({ vaultName, jobId }));
+    const out = await t.client.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId }));
     const body = Buffer.from(await out.body!.transformToByteArray());
     t.server.setFaults(undefined);
     expect(out.checksum).toBe(treeHash(data));
@@ -137,7 +137,7 @@ describe('injected faults', () => {
   it('slow delays the answer by the given milliseconds', async () => {
     t.server.setFaults('*:1:slow:300');
     const started = Date.now();
-    await t.client.send(new DescribeVaultCommand({ vaultName }));
+    await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     t.server.setFaults(undefined);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
@@ -148,7 +148,7 @@ describe('injected faults', () => {
       try {
         const client = e.newClient({ maxAttempts: 1 });
         const outcome: boolean[] = [];
-        for (let i = 0; i < 16; i++) outcome.push(await client.send(new ListVaultsCommand({})).then(() => true, () => false));
+        for (let i = 0; i < 16; i++) outcome.push(await client.send(new ListVaultsCommand({ accountId: '-' })).then(() => true, () => false));
         return outcome;
       } finally {
         await e.close();

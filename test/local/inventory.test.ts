@@ -20,9 +20,9 @@ import { bytes, rejection } from './util.js';
 const DAY = 24 * 3600_000;
 
 async function inventory(client: GlacierClient, vaultName: string, params: Record<string, unknown> = {}) {
-  const job = await client.send(new InitiateJobCommand({ vaultName, jobParameters: { Type: 'inventory-retrieval', ...params } }));
-  const desc = await client.send(new DescribeJobCommand({ vaultName, jobId: job.jobId }));
-  const out = await client.send(new GetJobOutputCommand({ vaultName, jobId: job.jobId }));
+  const job = await client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...params } }));
+  const desc = await client.send(new DescribeJobCommand({ accountId: '-', vaultName, jobId: job.jobId }));
+  const out = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId: job.jobId }));
   return { desc, out, text: await out.body!.transformToString() };
 }
 
@@ -32,11 +32,11 @@ describe('inventory retrieval (live mode)', () => {
   const archives: Array<{ id: string; data: Buffer; description: string }> = [];
   beforeAll(async () => {
     t = await startTestEndpoint();
-    await t.client.send(new CreateVaultCommand({ vaultName }));
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
     const descriptions = ['plain', 'with, comma', 'with "quotes"', '', 'last'];
     for (const description of descriptions) {
       const data = bytes(100 + archives.length);
-      const out = await t.client.send(new UploadArchiveCommand({ vaultName, body: data, archiveDescription: description }));
+      const out = await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: data, archiveDescription: description }));
       archives.push({ id: out.archiveId!, data, description });
       t.server.clock.advance(1000);
     }
@@ -104,7 +104,7 @@ describe('inventory retrieval (live mode)', () => {
       { InventoryRetrievalParameters: { Marker: '!!' } },
       { ArchiveId: archives[0]!.id },
     ]) {
-      const err = await rejection(t.client.send(new InitiateJobCommand({ vaultName, jobParameters: { Type: 'inventory-retrieval', ...params } })));
+      const err = await rejection(t.client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...params } })));
       expect(err, JSON.stringify(params)).toBeInstanceOf(InvalidParameterValueException);
     }
   });
@@ -119,29 +119,29 @@ describe("inventory in 'daily' mode", () => {
 
   it('lags a day behind writes, like AWS, and refuses to delete a recently written vault', async () => {
     const vaultName = 'daily';
-    await t.client.send(new CreateVaultCommand({ vaultName }));
-    const { archiveId } = await t.client.send(new UploadArchiveCommand({ vaultName, body: bytes(500) }));
-    const fresh = await t.client.send(new DescribeVaultCommand({ vaultName }));
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    const { archiveId } = await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: bytes(500) }));
+    const fresh = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     expect(fresh.NumberOfArchives).toBe(0);
     expect(fresh.LastInventoryDate).toBeUndefined();
-    expect(await rejection(t.client.send(new InitiateJobCommand({ vaultName, jobParameters: { Type: 'inventory-retrieval' } })))).toBeInstanceOf(
+    expect(await rejection(t.client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval' } })))).toBeInstanceOf(
       ResourceNotFoundException,
     );
     t.server.clock.advance(DAY + 1000);
-    const later = await t.client.send(new DescribeVaultCommand({ vaultName }));
+    const later = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     expect(later.NumberOfArchives).toBe(1);
     expect(later.SizeInBytes).toBe(500);
     expect(later.LastInventoryDate).toEqual(expect.any(String));
     const { text } = await inventory(t.client, vaultName);
     expect(JSON.parse(text).ArchiveList).toHaveLength(1);
 
-    await t.client.send(new DeleteArchiveCommand({ vaultName, archiveId }));
-    const err = await rejection(t.client.send(new DeleteVaultCommand({ vaultName })));
+    await t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName, archiveId }));
+    const err = await rejection(t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName })));
     expect(err).toBeInstanceOf(InvalidParameterValueException);
     expect(err.message).toMatch(/^Vault not empty or recently written to/);
     t.server.clock.advance(DAY + 1000);
-    expect((await t.client.send(new DescribeVaultCommand({ vaultName }))).NumberOfArchives).toBe(0);
-    const ok = await t.client.send(new DeleteVaultCommand({ vaultName }));
+    expect((await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }))).NumberOfArchives).toBe(0);
+    const ok = await t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName }));
     expect(ok.$metadata.httpStatusCode).toBe(204);
   });
 });

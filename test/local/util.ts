@@ -72,8 +72,8 @@ export function bytes(size: number): Buffer {
 
 /** Creates a vault and uploads one archive; returns its id. */
 export async function vaultWithArchive(client: GlacierClient, vaultName: string, data: Buffer, archiveDescription = 'test archive'): Promise<string> {
-  await client.send(new CreateVaultCommand({ vaultName }));
-  const out = await client.send(new UploadArchiveCommand({ vaultName, body: data, archiveDescription }));
+  await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+  const out = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: data, archiveDescription }));
   return out.archiveId!;
 }
 

@@ -23,7 +23,7 @@ afterAll(async () => t.close());
 
 describe('CreateVault', () => {
   it('answers 201 with a Location holding the account id and the vault name', async () => {
-    const out = await t.client.send(new CreateVaultCommand({ vaultName: 'create-1' }));
+    const out = await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'create-1' }));
     expect(out.$metadata.httpStatusCode).toBe(201);
     expect(out.location).toBe('/123456789012/vaults/create-1');
     expect(out.$metadata.requestId).toMatch(/^[A-Za-z0-9_-]{20,}$/);
@@ -31,13 +31,13 @@ describe('CreateVault', () => {
 
   it('is idempotent and leaves an existing vault and its archives untouched', async () => {
     const archiveId = await vaultWithArchive(t.client, 'create-2', bytes(1000));
-    const before = await t.client.send(new DescribeVaultCommand({ vaultName: 'create-2' }));
-    const again = await t.client.send(new CreateVaultCommand({ vaultName: 'create-2' }));
+    const before = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'create-2' }));
+    const again = await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'create-2' }));
     expect(again.location).toBe('/123456789012/vaults/create-2');
-    const after = await t.client.send(new DescribeVaultCommand({ vaultName: 'create-2' }));
+    const after = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'create-2' }));
     expect(after.NumberOfArchives).toBe(1);
     expect(after.CreationDate).toBe(before.CreationDate);
-    await t.client.send(new DeleteArchiveCommand({ vaultName: 'create-2', archiveId }));
+    await t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'create-2', archiveId }));
   });
 
   it('validates names: 1-255 characters of a-zA-Z0-9_.-', async () => {
@@ -46,23 +46,23 @@ describe('CreateVault', () => {
       expect(res.status, bad).toBe(400);
       expect(res.json().code).toBe('InvalidParameterValueException');
     }
-    await t.client.send(new CreateVaultCommand({ vaultName: `A-z_0.9-${'x'.repeat(247)}` }));
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: `A-z_0.9-${'x'.repeat(247)}` }));
   });
 });
 
 describe('DescribeVault', () => {
   it('returns every field, with numbers as numbers and ISO dates with milliseconds', async () => {
-    await t.client.send(new CreateVaultCommand({ vaultName: 'describe-1' }));
-    const empty = await t.client.send(new DescribeVaultCommand({ vaultName: 'describe-1' }));
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'describe-1' }));
+    const empty = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'describe-1' }));
     expect(empty.VaultARN).toBe('arn:aws:glacier:us-east-1:123456789012:vaults/describe-1');
     expect(empty.VaultName).toBe('describe-1');
     expect(empty.CreationDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(empty.NumberOfArchives).toBe(0);
     expect(empty.SizeInBytes).toBe(0);
     expect(empty.LastInventoryDate).toBeUndefined();
-    await t.client.send(new UploadArchiveCommand({ vaultName: 'describe-1', body: bytes(1234) }));
-    await t.client.send(new UploadArchiveCommand({ vaultName: 'describe-1', body: bytes(100) }));
-    const full = await t.client.send(new DescribeVaultCommand({ vaultName: 'describe-1' }));
+    await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'describe-1', body: bytes(1234) }));
+    await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'describe-1', body: bytes(100) }));
+    const full = await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'describe-1' }));
     expect(full.NumberOfArchives).toBe(2);
     expect(full.SizeInBytes).toBe(1334);
     expect(full.LastInventoryDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -72,7 +72,7 @@ describe('DescribeVault', () => {
   });
 
   it('answers 404 ResourceNotFoundException in AWS shape for a missing vault', async () => {
-    const err = await rejection(t.client.send(new DescribeVaultCommand({ vaultName: 'no-such-vault' })));
+    const err = await rejection(t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'no-such-vault' })));
     expect(err).toBeInstanceOf(ResourceNotFoundException);
     expect(err.message).toBe('Vault not found for ARN: arn:aws:glacier:us-east-1:123456789012:vaults/no-such-vault');
     expect(err.$metadata?.httpStatusCode).toBe(404);
@@ -84,7 +84,7 @@ describe('DescribeVault', () => {
   });
 
   it('accepts "-" and the configured account id, refuses other accounts', async () => {
-    await t.client.send(new CreateVaultCommand({ vaultName: 'acct-1' }));
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'acct-1' }));
     const byId = await t.client.send(new DescribeVaultCommand({ accountId: '123456789012', vaultName: 'acct-1' }));
     expect(byId.VaultName).toBe('acct-1');
     const other = await rawRequest(t.endpoint, 'GET', '/999999999999/vaults/acct-1');
@@ -95,11 +95,11 @@ describe('DescribeVault', () => {
   });
 
   it('works with the SDK waiters', async () => {
-    await t.client.send(new CreateVaultCommand({ vaultName: 'waiter-1' }));
-    const exists = await waitUntilVaultExists({ client: t.client, maxWaitTime: 10 }, { vaultName: 'waiter-1' });
+    await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'waiter-1' }));
+    const exists = await waitUntilVaultExists({ client: t.client, maxWaitTime: 10 }, { accountId: '-', vaultName: 'waiter-1' });
     expect(exists.state).toBe('SUCCESS');
-    await t.client.send(new DeleteVaultCommand({ vaultName: 'waiter-1' }));
-    const gone = await waitUntilVaultNotExists({ client: t.client, maxWaitTime: 10 }, { vaultName: 'waiter-1' });
+    await t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'waiter-1' }));
+    const gone = await waitUntilVaultNotExists({ client: t.client, maxWaitTime: 10 }, { accountId: '-', vaultName: 'waiter-1' });
     expect(gone.state).toBe('SUCCESS');
   });
 });
@@ -109,16 +109,16 @@ describe('ListVaults', () => {
   beforeAll(async () => {
     fresh = await startTestEndpoint();
     for (const name of ['b', 'B', 'a', '_', '0', 'a.b', 'a-b', 'Z', 'zz', 'y', 'x', 'w']) {
-      await fresh.client.send(new CreateVaultCommand({ vaultName: name }));
+      await fresh.client.send(new CreateVaultCommand({ accountId: '-', vaultName: name }));
     }
   });
   afterAll(async () => fresh.close());
 
   it('is ASCII-sorted and pages 10 at a time by default', async () => {
-    const first = await fresh.client.send(new ListVaultsCommand({}));
+    const first = await fresh.client.send(new ListVaultsCommand({ accountId: '-' }));
     expect(first.VaultList!.map((v) => v.VaultName)).toEqual(['0', 'B', 'Z', '_', 'a', 'a-b', 'a.b', 'b', 'w', 'x']);
     expect(first.Marker).toEqual(expect.any(String));
-    const second = await fresh.client.send(new ListVaultsCommand({ marker: first.Marker }));
+    const second = await fresh.client.send(new ListVaultsCommand({ accountId: '-', marker: first.Marker }));
     expect(second.VaultList!.map((v) => v.VaultName)).toEqual(['y', 'zz']);
     expect(second.Marker).toBeUndefined();
   });
@@ -126,7 +126,7 @@ describe('ListVaults', () => {
   it('pages with limit and the SDK paginator', async () => {
     const names: string[] = [];
     let pages = 0;
-    for await (const page of paginateListVaults({ client: fresh.client }, { limit: 5 })) {
+    for await (const page of paginateListVaults({ client: fresh.client }, { accountId: '-', limit: 5 })) {
       pages++;
       names.push(...page.VaultList!.map((v) => v.VaultName!));
     }
@@ -151,17 +151,17 @@ describe('ListVaults', () => {
 describe('DeleteVault', () => {
   it('refuses a vault with archives with AWS message, then deletes it once emptied', async () => {
     const archiveId = await vaultWithArchive(t.client, 'delete-1', bytes(10));
-    const err = await rejection(t.client.send(new DeleteVaultCommand({ vaultName: 'delete-1' })));
+    const err = await rejection(t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'delete-1' })));
     expect(err).toBeInstanceOf(InvalidParameterValueException);
     expect(err.message).toBe('Vault not empty or recently written to: arn:aws:glacier:us-east-1:123456789012:vaults/delete-1');
-    expect((await t.client.send(new DescribeVaultCommand({ vaultName: 'delete-1' }))).NumberOfArchives).toBe(1);
-    await t.client.send(new DeleteArchiveCommand({ vaultName: 'delete-1', archiveId }));
-    const out = await t.client.send(new DeleteVaultCommand({ vaultName: 'delete-1' }));
+    expect((await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'delete-1' }))).NumberOfArchives).toBe(1);
+    await t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'delete-1', archiveId }));
+    const out = await t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'delete-1' }));
     expect(out.$metadata.httpStatusCode).toBe(204);
-    expect(await rejection(t.client.send(new DescribeVaultCommand({ vaultName: 'delete-1' })))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejection(t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'delete-1' })))).toBeInstanceOf(ResourceNotFoundException);
   });
 
   it('answers 404 for a missing vault', async () => {
-    expect(await rejection(t.client.send(new DeleteVaultCommand({ vaultName: 'never-was' })))).toBeInstanceOf(ResourceNotFoundException);
+    expect(await rejection(t.client.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'never-was' })))).toBeInstanceOf(ResourceNotFoundException);
   });
 });
