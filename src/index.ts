@@ -43,6 +43,7 @@ export {
   type MultipartUploadIdentifiers,
   type CompleteOptions,
   type UploadPartOptions,
+  type UploadedPart,
 } from './resources/multipart-upload.js';
 export {
   Notification,
@@ -52,8 +53,17 @@ export {
   type NotificationSetOptions,
 } from './resources/notification.js';
 export type { ArchiveRetrievalOptions, InventoryRetrievalOptions, JobOptions } from './resources/job-parameters.js';
-export type { RequestOptions } from './resources/options.js';
-export { RESOURCE_MODELS, type ResourceName, type ResourceModel, type IdentifierModel, type DataSource } from './resources/model.js';
+export type { RequestOptions, InclusiveRange } from './resources/options.js';
+export {
+  RESOURCE_MODELS,
+  type ResourceName,
+  type ResourceModel,
+  type IdentifierModel,
+  type DataSource,
+  type LoadedDataSource,
+  type ExternalDataSource,
+  type NoDataSource,
+} from './resources/model.js';
 export { NO_LONGER_SUPPORTED_EXPLANATION } from './resources/service-errors.js';
 
 // Collections.

@@ -67,8 +67,8 @@ export function responseData<T extends object>(output: T): Omit<T, '$metadata'> 
 
 /**
  * Base class of every resource. Subclasses pass their model and identifier
- * values; accessors for identifiers and attributes come from the model
- * (see {@link defineAccessors}).
+ * values; accessors for identifiers and attributes are defined on the
+ * subclass's prototype from the same model.
  *
  * @typeParam Ids - the identifiers, by name
  * @typeParam Data - the shape of the loaded data

@@ -23,7 +23,7 @@ import { waitForJobCompletion, type JobWaitOptions } from '../waiters/job-comple
 import { Archive, archiveDataFromInventory } from './archive.js';
 import { Resource, defineAccessors, hydrate, responseData } from './base.js';
 import { JOB_MODEL } from './model.js';
-import { checkOptions, sendOptions, type RequestOptions } from './options.js';
+import { checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
 import type { ErrorHints } from './service-errors.js';
 import { Vault } from './vault.js';
 
@@ -40,7 +40,7 @@ export interface JobIdentifiers {
 /** Options of {@link Job.getOutput}. */
 export interface GetOutputOptions extends RequestOptions {
   /** Bytes to read, inclusive: `"bytes=0-1048575"`, `"0-1048575"` or `{ start, end }`. */
-  range?: string | { start: number; end: number };
+  range?: string | InclusiveRange;
 }
 
 /** Options of {@link Job.inventory} and {@link Job.archives}. */

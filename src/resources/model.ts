@@ -22,11 +22,30 @@ export interface IdentifierModel {
   readonly alias?: string;
 }
 
+/** The data of a resource with a `load()`: the output of one operation. */
+export interface LoadedDataSource {
+  /** Always `load`. */
+  readonly kind: 'load';
+  /** The operation `load()` runs, e.g. `DescribeVault`. */
+  readonly operation: string;
+}
+
+/** The data of a resource without a `load()`: it comes from elsewhere (an upload, a listing, an inventory). */
+export interface ExternalDataSource {
+  /** Always `external`. */
+  readonly kind: 'external';
+  /** Where the data comes from, in words, for error messages. */
+  readonly from: string;
+}
+
+/** A resource without data. */
+export interface NoDataSource {
+  /** Always `none`. */
+  readonly kind: 'none';
+}
+
 /** How a resource gets its data. */
-export type DataSource =
-  | { readonly kind: 'load'; readonly operation: string }
-  | { readonly kind: 'external'; readonly from: string }
-  | { readonly kind: 'none' };
+export type DataSource = LoadedDataSource | ExternalDataSource | NoDataSource;
 
 /** The model of one resource type. */
 export interface ResourceModel {

@@ -18,7 +18,7 @@ import { ValidationError } from '../errors.js';
 import { Archive, type ArchiveData } from './archive.js';
 import { Resource, defineAccessors, hydrate, responseData, responseId } from './base.js';
 import { MULTIPART_UPLOAD_MODEL } from './model.js';
-import { checkOptions, sendOptions, type RequestOptions } from './options.js';
+import { checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
 import { Vault } from './vault.js';
 
 /** The identifiers of a {@link MultipartUpload}. */
@@ -42,11 +42,17 @@ export interface CompleteOptions extends RequestOptions {
 /** Options of {@link MultipartUpload.uploadPart}. */
 export interface UploadPartOptions extends RequestOptions {
   /** The part's bytes, inclusive: `"bytes 0-1048575/*"` or `{ start, end }`. */
-  range: string | { start: number; end: number };
+  range: string | InclusiveRange;
   /** The part's content. The SDK hashes strings and byte arrays (and file streams with a path). */
   body: NonNullable<UploadMultipartPartCommandInput['body']>;
   /** The part's tree hash, if already computed. */
   checksum?: string;
+}
+
+/** What {@link MultipartUpload.uploadPart} returns. */
+export interface UploadedPart {
+  /** Glacier's SHA-256 tree hash of the part. */
+  checksum: string | undefined;
 }
 
 const TREE_HASH = /^[0-9a-f]{64}$/;
@@ -173,7 +179,7 @@ export class MultipartUpload extends Resource<MultipartUploadIdentifiers, Upload
    * Uploads one part (UploadMultipartPart) and returns Glacier's tree hash of
    * it. Parts may be sent in any order; sending a range again replaces it.
    */
-  async uploadPart(options: UploadPartOptions): Promise<{ checksum: string | undefined }> {
+  async uploadPart(options: UploadPartOptions): Promise<UploadedPart> {
     const opts = checkOptions(options, ['range', 'body', 'checksum', 'signal'], 'multipartUpload.uploadPart()');
     const range = partRange(opts.range);
     const length = bodyLength(opts.body);

@@ -27,6 +27,14 @@ export function checkOptions<T extends object>(options: T | undefined, allowed: 
 }
 
 
+/** An inclusive byte range. */
+export interface InclusiveRange {
+  /** The first byte's offset. */
+  start: number;
+  /** The last byte's offset (inclusive). */
+  end: number;
+}
+
 /** Options of a single request. */
 export interface RequestOptions {
   /** Cancels the request. */
