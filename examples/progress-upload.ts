@@ -20,6 +20,7 @@ if (file === undefined || vaultName === undefined) {
   process.exit(2);
 }
 const { size } = await stat(file);
+const partSize = partSizeMiB === undefined ? undefined : Number(partSizeMiB) * 1024 * 1024;
 const glacier = resource();
 const vault = await glacier.createVault({ vaultName });
 
@@ -29,7 +30,9 @@ try {
   const archive = await vault.uploadArchive({
     body: createReadStream(file),
     archiveDescription: basename(file),
-    partSize: partSizeMiB === undefined ? undefined : Number(partSizeMiB) * 1024 * 1024,
+    partSize,
+    // With an explicit part size, go multipart as soon as the file is larger than one part.
+    multipartThreshold: partSize,
     uploadId: process.env.RESUME_UPLOAD_ID,
     leavePartsOnError: true,
     onUploadId: (id) => console.log(`upload id: ${id}`),
