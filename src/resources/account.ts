@@ -16,6 +16,7 @@ import {
 import { ResourceCollection, type ListFilter } from '../collections/collection.js';
 import { vaultsSource } from '../collections/sources.js';
 import { ValidationError } from '../errors.js';
+import { validateVaultName } from '../validation.js';
 import { Resource, defineAccessors, hydrate, responseId } from './base.js';
 import { ACCOUNT_MODEL } from './model.js';
 import { checkOptions, sendOptions, type RequestOptions } from './options.js';
@@ -68,7 +69,7 @@ export class Account extends Resource<AccountIdentifiers, Record<string, never>>
   /** Creates a vault in this account (CreateVault; succeeds if it already exists) and returns it. */
   async createVault(options: CreateVaultOptions): Promise<Vault> {
     const opts = checkOptions(options, ['vaultName', 'signal'], 'createVault()');
-    const vault = new Vault(this.client, this.id, opts.vaultName);
+    const vault = new Vault(this.client, this.id, validateVaultName(opts.vaultName));
     return vault.create(opts.signal ? { signal: opts.signal } : {});
   }
 

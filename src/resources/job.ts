@@ -45,7 +45,7 @@ export interface GetOutputOptions extends RequestOptions {
 
 /** Options of {@link Job.inventory} and {@link Job.archives}. */
 export interface InventoryReadOptions {
-  /** The output's format; by default the job's own (from its data) or JSON. */
+  /** The output's format; by default the one the job was started with (read with DescribeJob). */
   format?: 'JSON' | 'CSV';
   /** Cancels the download. */
   signal?: AbortSignal;
@@ -190,11 +190,14 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
     return this.request(() => downloadJobOutput(this.#source(), target, options), JOB_HINTS);
   }
 
-  /** Reads an inventory job's output as a stream of archive records. No request is made until iteration. */
+  /**
+   * Reads a completed inventory job's output as a stream of archive records
+   * (DescribeJob, then GetJobOutput, parsed as the bytes arrive). No request
+   * is made until iteration.
+   */
   inventory(options?: InventoryReadOptions): InventoryReader {
     const opts = checkOptions(options, ['format', 'signal'], 'job.inventory()');
-    const format = opts.format ?? this.#inventoryFormat();
-    return readInventory(this.#source(), { ...(format ? { format } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+    return readInventory(this.#source(), opts);
   }
 
   /** The archives an inventory job lists, as Archive resources that carry the inventory's data. */
@@ -211,11 +214,6 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
 
   #source(): JobOutputSource {
     return { client: this.client, accountId: this.accountId, vaultName: this.vaultName, jobId: this.id };
-  }
-
-  #inventoryFormat(): 'JSON' | 'CSV' | undefined {
-    const format = this.loaded?.InventoryRetrievalParameters?.Format?.toUpperCase();
-    return format === 'CSV' || format === 'JSON' ? format : undefined;
   }
 }
 

@@ -360,7 +360,11 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
     if (typeof data !== 'object' || data === null) {
       throw new ValidationError('data', `Archive data must be an inventory record or archive data, got ${JSON.stringify(data)}.`);
     }
-    return hydrate(archive, 'archiveId' in data ? archiveDataFromInventory(data) : data);
+    const archiveData = 'archiveId' in data ? archiveDataFromInventory(data) : data;
+    if (archiveData.ArchiveId !== undefined && archiveData.ArchiveId !== id) {
+      throw new ValidationError('data', `The data given for archive ${id} is about archive ${archiveData.ArchiveId}.`);
+    }
+    return hydrate(archive, archiveData);
   }
 
   /** A job of this vault; no request is made. */

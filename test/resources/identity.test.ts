@@ -71,6 +71,16 @@ describe('resource identity', () => {
     expect(() => glacier.Archive('-', 'v', '')).toThrow(ValidationError);
     expect(() => (glacier.Vault as (a: string) => unknown)('-')).toThrow(/Required identifier name/);
     expect(() => glacier.Account('not-an-account')).toThrow(ValidationError);
+    expect(() => glacier.Vault('-', 'v').Archive('A1', { ArchiveId: 'B2' })).toThrow(/about archive B2/);
+  });
+
+  it('createVault checks the vault name before any request', async () => {
+    mock.reset();
+    const error = await glacier.createVault({} as { vaultName: string }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).parameter).toBe('vaultName');
+    await expect(glacier.Account('-').createVault({ vaultName: 'no spaces allowed' })).rejects.toThrow(/Invalid vault name/);
+    expect(mock.calls()).toHaveLength(0);
   });
 
   it('attributes throw ResourceNotLoadedError naming the call that loads them', () => {
