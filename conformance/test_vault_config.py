@@ -259,14 +259,24 @@ def test_invalid_data_retrieval_policy(client, restore_data_retrieval_policy, po
 
 
 def test_provisioned_capacity(client):
-    purchased = client.purchase_provisioned_capacity()
+    """Up to two units per account; the unit list shows each one's term."""
+    existing = client.list_provisioned_capacity()["ProvisionedCapacityList"]
+    purchased = []
+    for _ in range(2 - len(existing)):
+        response = client.purchase_provisioned_capacity()
+        assert response["ResponseMetadata"]["HTTPStatusCode"] == 201
+        purchased.append(response["capacityId"])
 
-    assert purchased["ResponseMetadata"]["HTTPStatusCode"] == 201
-    units = {u["CapacityId"]: u for u in client.list_provisioned_capacity()["ProvisionedCapacityList"]}
-    unit = units[purchased["capacityId"]]
-    assert ISO_DATE.match(unit["StartDate"])
-    assert ISO_DATE.match(unit["ExpirationDate"])
-    assert parse_date(unit["ExpirationDate"]) > parse_date(unit["StartDate"])
+    with client_error("LimitExceededException", 400):
+        client.purchase_provisioned_capacity()
+
+    units = client.list_provisioned_capacity()["ProvisionedCapacityList"]
+    assert len(units) == 2
+    assert set(purchased) <= {u["CapacityId"] for u in units}
+    for unit in units:
+        assert ISO_DATE.match(unit["StartDate"])
+        assert ISO_DATE.match(unit["ExpirationDate"])
+        assert parse_date(unit["ExpirationDate"]) > parse_date(unit["StartDate"])
 
 
 def test_account_resource(glacier):
