@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { inspect } from 'node:util';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -77,6 +78,13 @@ function checkApiLimit(value: unknown): number {
  *
  * @typeParam T - the item type
  * @typeParam F - the filter parameters `filter()` accepts
+ *
+ * @example
+ * ```ts
+ * for await (const job of vault.succeededJobs) console.log(job.id, job.completionDate);
+ * const firstTen = await glacier.vaults.pageSize(10).limit(10).toArray();
+ * const inventories = vault.jobs.filter({ statuscode: 'InProgress', limit: 20 });
+ * ```
  */
 export class ResourceCollection<T, F extends ListFilter = ListFilter> implements AsyncIterable<T> {
   readonly #source: CollectionSource<T, F>;
@@ -170,5 +178,10 @@ export class ResourceCollection<T, F extends ListFilter = ListFilter> implements
   /** The collection's name, e.g. `glacier.Vault(accountId='-', name='photos').jobs`. */
   toString(): string {
     return this.#source.name;
+  }
+
+  /** Prints the same as {@link ResourceCollection.toString} in `console.log` and `util.inspect`. */
+  [inspect.custom](): string {
+    return this.toString();
   }
 }

@@ -80,6 +80,13 @@ function outputRange(range: GetOutputOptions['range']): string | undefined {
 /**
  * A Glacier job. Its attributes are DescribeJob's output: call
  * `await job.load()` first (jobs from `vault.jobs` arrive loaded).
+ *
+ * @example
+ * ```ts
+ * const job = await vault.Archive(archiveId).initiateArchiveRetrieval({ tier: 'Bulk' });
+ * await job.waitUntilCompleted({ onPoll: (j) => console.log(j.statusCode) });
+ * await job.download('restored.bin');
+ * ```
  */
 export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
   /** The account id (`-` for the credentials' own account). */

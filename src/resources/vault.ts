@@ -102,6 +102,17 @@ function checkTags(tags: unknown): Record<string, string> {
 /**
  * A Glacier vault. Its attributes are DescribeVault's output: call
  * `await vault.load()` first (vaults from `glacier.vaults` arrive loaded).
+ *
+ * @example
+ * ```ts
+ * const vault = await glacier.Vault('-', 'photos').load();
+ * console.log(vault.numberOfArchives, vault.sizeInBytes, vault.lastInventoryDate);
+ * const archive = await vault.uploadArchive({ body: createReadStream('photo.jpg'), archiveDescription: 'photo.jpg' });
+ * console.log(archive.id, archive.checksum);
+ * const inventory = await vault.initiateInventoryRetrieval({ format: 'CSV' });
+ * await inventory.waitUntilCompleted();
+ * for await (const a of inventory.archives()) console.log(a.id, a.size, a.description);
+ * ```
  */
 export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
   /** The account id (`-` for the credentials' own account). */

@@ -166,3 +166,13 @@ describe('collections (injected client)', () => {
     await expect(glacier.vaults.toArray({ signal: controller.signal })).rejects.toThrow('stop');
   });
 });
+
+describe('collection printing', () => {
+  it('prints its name in util.inspect', async () => {
+    const { inspect } = await import('node:util');
+    const { client } = mockedGlacier();
+    const vault = resource({ client }).Vault('-', 'v');
+    expect(inspect(vault.jobs)).toBe("glacier.Vault(accountId='-', name='v').jobs");
+    expect(inspect(vault.MultipartUpload('u').parts())).toBe("glacier.MultipartUpload(accountId='-', vaultName='v', id='u').parts()");
+  });
+});
