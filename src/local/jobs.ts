@@ -51,6 +51,19 @@ function standardBytesLastHour(b: Backend): number {
   return total;
 }
 
+/** Refuses job parameters that do not belong to the job type. */
+function refuseFields(body: Record<string, unknown>, names: readonly string[], type: string): void {
+  for (const name of names) {
+    if (body[name] !== undefined && body[name] !== null) throw invalidParameter(`${name} is not valid for an ${type} job.`);
+  }
+}
+
+/** The SNS topic a job notifies: its own, else the vault's when it subscribes to the event. */
+function topicFor(vault: VaultRecord, jobTopic: string | undefined, event: string): string | null {
+  if (jobTopic !== undefined) return jobTopic;
+  return vault.notifications?.Events.includes(event) ? vault.notifications.SNSTopic : null;
+}
+
 /** InitiateJob: POST /{accountId}/vaults/{vaultName}/jobs. */
 export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
@@ -67,9 +80,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
   if (type === 'select') {
     throw invalidParameter('Select jobs (S3 Select on archives) are not supported by this endpoint. Use archive-retrieval or inventory-retrieval.');
   } else if (type === 'archive-retrieval') {
-    for (const name of ['Format', 'InventoryRetrievalParameters']) {
-      if (body[name] !== undefined && body[name] !== null) throw invalidParameter(`${name} is not valid for an archive-retrieval job.`);
-    }
+    refuseFields(body, ['Format', 'InventoryRetrievalParameters'], type);
     const archiveId = optionalString(body, 'ArchiveId');
     if (archiveId === undefined || archiveId === '') throw missingParameter('Required parameter missing: ArchiveId');
     const archive = vault.archives.get(archiveId);
@@ -100,7 +111,6 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     let treeHash: string | null = null;
     if (range === null) treeHash = archive.treeHash;
     else if (isTreeHashAligned(start, end, archive.size)) treeHash = await b.rangeTreeHash(archive.segments, start, end + 1);
-    const vaultTopic = vault.notifications?.Events.includes('ArchiveRetrievalCompleted') ? vault.notifications.SNSTopic : undefined;
     job = {
       id,
       action: 'ArchiveRetrieval',
@@ -108,7 +118,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
       created: now,
       completesAt: now + b.jobDelaySeconds(tier as keyof JobDelays) * 1000,
       tier,
-      snsTopic: jobTopic ?? vaultTopic ?? null,
+      snsTopic: topicFor(vault, jobTopic, 'ArchiveRetrievalCompleted'),
       archiveId,
       archiveSize: archive.size,
       archiveTreeHash: archive.treeHash,
@@ -118,9 +128,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
       inventory: null,
     };
   } else if (type === 'inventory-retrieval') {
-    for (const name of ['ArchiveId', 'RetrievalByteRange']) {
-      if (body[name] !== undefined && body[name] !== null) throw invalidParameter(`${name} is not valid for an inventory-retrieval job.`);
-    }
+    refuseFields(body, ['ArchiveId', 'RetrievalByteRange'], type);
     const format = optionalString(body, 'Format') ?? 'JSON';
     if (format !== 'JSON' && format !== 'CSV') throw invalidParameter(`Invalid format: ${format}. Valid formats are JSON and CSV.`);
     const params = inventoryParams(body.InventoryRetrievalParameters, format);
@@ -128,7 +136,6 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     if (!doc) throw notFound(`Inventory for vault ${b.vaultArn(vault.name)} is not available yet: the first inventory is taken about a day after the first upload.`);
     const key = await b.blobs.put(doc.data, doc.leaves);
     params.nextMarker = doc.nextMarker;
-    const vaultTopic = vault.notifications?.Events.includes('InventoryRetrievalCompleted') ? vault.notifications.SNSTopic : undefined;
     job = {
       id,
       action: 'InventoryRetrieval',
@@ -136,7 +143,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
       created: now,
       completesAt: now + b.jobDelaySeconds('inventory') * 1000,
       tier: null,
-      snsTopic: jobTopic ?? vaultTopic ?? null,
+      snsTopic: topicFor(vault, jobTopic, 'InventoryRetrievalCompleted'),
       archiveId: null,
       archiveSize: null,
       archiveTreeHash: null,

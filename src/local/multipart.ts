@@ -62,6 +62,10 @@ export async function uploadMultipartPart(b: Backend, ctx: RequestContext): Prom
     );
   }
   if (start / first.partSize >= MAX_PARTS) throw invalidParameter(`Invalid Content-Range: ${rangeText}. An upload has at most ${MAX_PARTS} parts.`);
+  const length = header(ctx.req, 'content-length');
+  if (length !== undefined && length !== String(size)) {
+    throw invalidParameter(`Content-Range and Content-Length mismatch: the range ${rangeText} holds ${size} bytes but Content-Length is ${length}.`);
+  }
   const declared = declaredChecksums(ctx);
   const body = await receiveBody(b, ctx, declared, size);
   let current: UploadRecord;

@@ -208,7 +208,7 @@ function faultError(rule: FaultRule): ServiceError | 'empty503' | undefined {
 export function createGlacierServer(settings: ServerSettings): Server {
   const { backend, verifier, faults, log } = settings;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<string> {
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: { operation: string }): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = (req.url ?? '/').split('?')[0]!;
     let segments: string[];
@@ -221,6 +221,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
     const matched = route(method, segments, url.searchParams);
     if (!matched) throw new ServiceError(404, 'UnknownOperationException', `No Glacier operation matches ${method} ${rawPath}.`);
     const { operation, params } = matched;
+    seen.operation = operation;
     let body: Buffer | undefined;
     if (STREAMING.has(operation)) {
       if (header(req, 'x-amz-content-sha256') === undefined) throw missingParameter('Required header x-amz-content-sha256 is missing.');
@@ -251,7 +252,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
         await drain(req);
         res.writeHead(503, { 'Content-Length': 0 });
         res.end();
-        return operation;
+        return;
       }
       if (error) throw error;
       if (fault.kind === 'drop' && operation !== 'GetJobOutput') {
@@ -261,23 +262,19 @@ export function createGlacierServer(settings: ServerSettings): Server {
           await readThenCut(req, cutAt);
         }
         req.socket.destroy();
-        return operation;
+        return;
       }
     }
     const ctx: RequestContext = { req, res, operation, params, query: url.searchParams, body, fault };
     await HANDLERS[operation]!(backend, ctx);
-    return operation;
   }
 
   const server = createServer((req, res) => {
     const started = Date.now();
     const requestId = newRequestId();
     res.setHeader('x-amzn-RequestId', requestId);
-    let operation = '-';
-    handle(req, res)
-      .then((op) => {
-        operation = op;
-      })
+    const seen = { operation: '-' };
+    handle(req, res, seen)
       .catch(async (err: unknown) => {
         const error =
           err instanceof ServiceError ? err : new ServiceError(500, 'ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`, 'Server');
@@ -298,7 +295,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
         res.end(text);
       })
       .finally(() => {
-        log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
+        log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${seen.operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
       });
   });
   server.requestTimeout = 0;
