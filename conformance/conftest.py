@@ -275,6 +275,7 @@ def raw_request(url: str, method: str, path: str, headers: dict | None = None,
     parsed = urllib.parse.urlsplit(url)
     hdrs = {"x-amz-glacier-version": "2012-06-01"}
     hdrs.update(headers or {})
+    hdrs = {k: v for k, v in hdrs.items() if v is not None}  # None removes a header
     request = AWSRequest(method=method, url=url + path, data=body, headers=hdrs)
     if sign:
         request.context["payload_signing_enabled"] = True

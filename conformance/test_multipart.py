@@ -7,6 +7,7 @@ botocore's CompleteMultipartUpload documentation recommends.
 import io
 
 import pytest
+from botocore.exceptions import ClientError
 from botocore.utils import calculate_tree_hash
 
 from conftest import (
@@ -109,6 +110,10 @@ def test_complete_is_idempotent(client, vault):
 
     assert second["archiveId"] == first["archiveId"]
     assert client.describe_vault(vaultName=vault.name)["NumberOfArchives"] == 1
+    # Once complete, the upload is gone from ListParts and ListMultipartUploads.
+    with client_error("ResourceNotFoundException", 404):
+        mpu.parts()
+    assert client.list_multipart_uploads(vaultName=vault.name)["UploadsList"] == []
 
 
 def test_resending_a_part_replaces_it(vault, client):
@@ -206,6 +211,32 @@ def test_misaligned_range_is_rejected(vault, start, length):
         mpu.upload_part(range=f"bytes {start}-{start + length - 1}/*", body=body)
 
     assert mpu.parts()["Parts"] == []
+
+
+def test_range_and_body_length_must_agree(vault):
+    mpu = vault.initiate_multipart_upload(partSize=str(PART))
+
+    with client_error("InvalidParameterValueException", 400):
+        mpu.upload_part(range=f"bytes 0-{PART - 1}/*", body=b"x" * 1000)
+
+    assert mpu.parts()["Parts"] == []
+
+
+def test_short_part_that_is_not_last_is_rejected_at_complete(client, vault):
+    """A short part is only valid as the last one; a later part makes it invalid."""
+    mpu = vault.initiate_multipart_upload(partSize=str(PART))
+    first, second = b"a" * 1000, b"b" * 1000
+    mpu.upload_part(range="bytes 0-999/*", body=first)
+    try:
+        mpu.upload_part(range=f"bytes {PART}-{PART + 999}/*", body=second)
+    except ClientError as err:  # refusing the second part at once is as good
+        assert err.response["Error"]["Code"] == "InvalidParameterValueException"
+        return
+
+    with client_error("InvalidParameterValueException", 400):
+        mpu.complete(archiveSize=str(len(first + second)), checksum=checksum(first + second))
+
+    assert client.describe_vault(vaultName=vault.name)["NumberOfArchives"] == 0
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ delete an archive.
 import csv
 import io
 import json
+import re
 
 import pytest
 from botocore.exceptions import ClientError
@@ -180,6 +181,51 @@ def test_inventory_retrieval(glacier, client, vault):
         assert ISO_DATE.match(entry["CreationDate"])
 
 
+def test_inventory_output_has_no_checksum_and_serves_ranges(client, vault):
+    upload(client, vault.name, b"one", "first")
+    upload(client, vault.name, b"two", "second")
+    job_id = client.initiate_job(vaultName=vault.name, jobParameters={"Type": "inventory-retrieval"})["jobId"]
+    size = wait_for_job(client, vault.name, job_id)["InventorySizeInBytes"]
+
+    whole = client.get_job_output(vaultName=vault.name, jobId=job_id)
+    body = whole["body"].read()
+    part = client.get_job_output(vaultName=vault.name, jobId=job_id, range="bytes=0-9")
+
+    # x-amz-sha256-tree-hash is only sent for archive retrieval output.
+    assert "checksum" not in whole
+    assert "archiveDescription" not in whole
+    assert len(body) == size
+    assert part["status"] == 206
+    assert part["contentRange"] == f"bytes 0-9/{size}"
+    assert part["body"].read() == body[:10]
+    assert "checksum" not in part
+
+
+def test_job_parameters_are_described(client, vault):
+    archive_id = upload(client, vault.name, b"described")["archiveId"]
+    topic = "arn:aws:sns:us-east-1:123456789012:restores"
+
+    job_id = client.initiate_job(
+        vaultName=vault.name,
+        jobParameters={
+            "Type": "archive-retrieval",
+            "ArchiveId": archive_id,
+            "Description": "nightly restore",
+            "SNSTopic": topic,
+            "Tier": "Bulk",
+        },
+    )["jobId"]
+    described = client.describe_job(vaultName=vault.name, jobId=job_id)
+    listed = client.list_jobs(vaultName=vault.name)["JobList"]
+
+    assert described["JobDescription"] == "nightly restore"
+    assert described["SNSTopic"] == topic
+    assert described["Tier"] == "Bulk"
+    assert [j["JobId"] for j in listed] == [job_id]
+    for key in ("JobDescription", "SNSTopic", "Tier", "ArchiveId", "Action"):
+        assert listed[0][key] == described[key], key
+
+
 def test_inventory_retrieval_csv(client, vault):
     data = random_bytes(300, 4)
     archive_id = upload(client, vault.name, data, "csv, with a comma")["archiveId"]
@@ -277,6 +323,31 @@ def test_archive_retrieval_round_trip(glacier, client, vault):
     assert response["archiveDescription"] == "round trip"
     assert response["checksum"] == calculate_tree_hash(io.BytesIO(data))
     assert response["body"].read() == data
+
+
+def test_ids_are_url_safe_and_distinct(client, vault):
+    """Archive, job and upload ids go into URL paths: AWS's are URL-safe base64 text."""
+    archive_id = upload(client, vault.name, b"id check")["archiveId"]
+    job_id = client.initiate_job(
+        vaultName=vault.name, jobParameters={"Type": "archive-retrieval", "ArchiveId": archive_id}
+    )["jobId"]
+    upload_id = client.initiate_multipart_upload(vaultName=vault.name, partSize="1048576")["uploadId"]
+
+    for value in (archive_id, job_id, upload_id):
+        assert re.match(r"^[A-Za-z0-9_-]{20,}$", value), value
+    assert len({archive_id, job_id, upload_id}) == 3
+
+
+def test_output_survives_archive_deletion(glacier, client, vault):
+    """A retrieval already prepared can still be downloaded after DeleteArchive."""
+    data = random_bytes(4096, 9)
+    archive = vault.upload_archive(body=data)
+    job = archive.initiate_archive_retrieval()
+    wait_for_job(client, vault.name, job.id)
+
+    archive.delete()
+
+    assert job.get_output()["body"].read() == data
 
 
 def test_job_resource_attributes_load_with_describe_job(glacier, client, vault):
