@@ -11,6 +11,7 @@ with `--job-delay 3600`.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import hashlib
 import http.client
@@ -24,6 +25,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from unittest import mock
 from pathlib import Path
 
 import boto3
@@ -270,8 +272,13 @@ class RawResponse:
 
 def raw_request(url: str, method: str, path: str, headers: dict | None = None,
                 body: bytes = b"", sign: bool = True, access_key: str = ACCESS_KEY,
-                secret_key: str = SECRET_KEY) -> RawResponse:
-    """Send one SigV4-signed (or unsigned) request with http.client."""
+                secret_key: str = SECRET_KEY, service: str = "glacier",
+                signed_at: datetime.datetime | None = None) -> RawResponse:
+    """Send one SigV4-signed (or unsigned) request with http.client.
+
+    `service` and `signed_at` change the credential scope and the signing
+    time, to check how the endpoint treats a mis-scoped or stale signature.
+    """
     parsed = urllib.parse.urlsplit(url)
     hdrs = {"x-amz-glacier-version": "2012-06-01"}
     hdrs.update(headers or {})
@@ -279,7 +286,12 @@ def raw_request(url: str, method: str, path: str, headers: dict | None = None,
     request = AWSRequest(method=method, url=url + path, data=body, headers=hdrs)
     if sign:
         request.context["payload_signing_enabled"] = True
-        SigV4Auth(Credentials(access_key, secret_key), "glacier", REGION).add_auth(request)
+        signer = SigV4Auth(Credentials(access_key, secret_key), service, REGION)
+        if signed_at is None:
+            signer.add_auth(request)
+        else:
+            with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+                signer.add_auth(request)
     prepared = request.prepare()
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     try:

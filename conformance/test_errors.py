@@ -4,6 +4,7 @@ Glacier's error body is JSON {"code": ..., "message": ..., "type": "Client"}
 and every response carries x-amzn-RequestId.
 """
 
+import datetime
 import hashlib
 import re
 
@@ -353,6 +354,33 @@ def test_wrong_credentials_never_reach_the_vault(endpoint, client, vault):
         intruder.delete_vault(vaultName=vault.name)
 
     assert client.describe_vault(vaultName=vault.name)["VaultName"] == vault.name
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="endpoint: a request signed with credential scope .../us-east-1/s3/aws4_request "
+    "is accepted (200); AWS answers 403 InvalidSignatureException (credential not scoped to glacier)",
+)
+def test_signature_scoped_to_another_service(raw, vault):
+    response = raw("GET", f"/-/vaults/{vault.name}", service="s3")
+
+    assert response.status == 403
+    assert response.json()["code"] == "InvalidSignatureException"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="endpoint: a request whose X-Amz-Date is one hour old is accepted (200); "
+    "AWS answers 403 InvalidSignatureException 'Signature expired' beyond its 5-minute window",
+)
+def test_stale_signature(raw, vault):
+    an_hour_ago = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(hours=1)
+
+    response = raw("GET", f"/-/vaults/{vault.name}", signed_at=an_hour_ago)
+
+    assert response.status == 403
+    assert response.json()["code"] == "InvalidSignatureException"
+    assert "expired" in response.json()["message"].lower()
 
 
 def test_unsigned_request(raw, vault):
