@@ -9,6 +9,20 @@ import time
 import boto3
 from botocore.config import Config
 
+
+
+def peak_rss():
+    """This program's own peak RSS (getrusage's survives exec, so it could be the parent's)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 endpoint, vault, path = sys.argv[1:4]
 client = boto3.client(
     "glacier",
@@ -27,7 +41,7 @@ after = resource.getrusage(resource.RUSAGE_SELF)
 print(json.dumps({
     "seconds": seconds,
     "cpuSeconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
-    "maxRssBytes": after.ru_maxrss * 1024,
+    "maxRssBytes": peak_rss(),
     "checksum": out["checksum"],
     "archiveId": out["archiveId"],
 }))

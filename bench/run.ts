@@ -7,7 +7,8 @@
  *   `calculate_tree_hash` (python3), and every row is checked against it.
  * - The local endpoint runs in a child process with a disk-backed data
  *   directory and SigV4 checking on; every client runs in a child process of
- *   its own, so "client CPU" and "peak RSS" are the client's alone.
+ *   its own (plain node on the built library, dist/), so "client CPU" and
+ *   "peak RSS" are the client's alone. `npm run bench` builds first.
  * - BENCH_PART_MIB (default 16) and BENCH_CONCURRENCY (default 4) set the
  *   part/chunk size and concurrency of our upload and download.
  */
@@ -21,7 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { MiB, treeHashFile } from '../src/transfer/tree-hash.js';
-import type { ClientResult, ClientTask } from './client.js';
+import type { ClientResult, ClientTask } from './tasks.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -147,7 +148,7 @@ function startServer(args: string[], label: string): Promise<{ child: ChildProce
 }
 
 async function client(task: Partial<ClientTask> & Pick<ClientTask, 'mode'>, base: Omit<ClientTask, 'mode'>): Promise<ClientResult> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', join(here, 'client.ts'), JSON.stringify({ ...base, ...task })], {
+  const { stdout } = await run(process.execPath, [join(here, 'client.mjs'), JSON.stringify({ ...base, ...task })], {
     cwd: root,
     maxBuffer: 1 << 20,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -214,7 +215,7 @@ async function main(): Promise<void> {
     });
 
     log('starting the endpoint…');
-    const endpointArgs = ['--import', 'tsx', join(root, 'src/local/cli.ts'), '--port', '0', '--data-dir', join(dir, 'data'), '--job-delay', '0'];
+    const endpointArgs = [join(root, 'dist/local/cli.js'), '--port', '0', '--data-dir', join(dir, 'data'), '--job-delay', '0'];
     const endpoint = await startServer(endpointArgs, 'glacier-local');
     children.push(endpoint.child);
     const glacier = new GlacierClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });

@@ -13,7 +13,7 @@ import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-
 import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { BufferPool, Slots } from './slots.js';
-import { MiB, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
+import { MiB, TreeHash, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
 
 /** Which job's output to read. */
 export interface JobOutputSource {
@@ -150,14 +150,18 @@ function validate(source: JobOutputSource, target: string | Writable, options: D
  *   retries a {@link TreeHashMismatchError} or {@link DownloadError} is thrown.
  *   The chunk hashes are combined and checked against the job's
  *   `SHA256TreeHash`.
- * - **File target:** only verified bytes are written, at their offsets, to
- *   `PATH.partial`, which is renamed to `PATH` once the whole is verified. A
- *   small record (`PATH.partial.json`) lists the verified chunks; a later
- *   call for the same job re-hashes those chunks of the `.partial` file and
- *   fetches only what is missing or no longer matches.
- * - **Writable target:** chunks are written in order, honouring backpressure,
- *   and the stream is ended (unless `end: false`). There is no resume.
- * - Memory is about `concurrency × chunkSize` plus a small constant.
+ * - **File target:** each response streams into `PATH.partial` at its
+ *   offset (hashed on the way, written in 1 MiB pieces); `PATH.partial` is
+ *   renamed to `PATH` only once every chunk and the whole have verified, so
+ *   `PATH` never holds unverified bytes. A small record
+ *   (`PATH.partial.json`) lists the chunks that verified; a later call for
+ *   the same job re-hashes those chunks of the `.partial` file and fetches
+ *   only what is missing or no longer matches. Memory stays about
+ *   `concurrency × 1 MiB` plus a constant, whatever `chunkSize`.
+ * - **Writable target:** chunks are fetched into memory, verified, and
+ *   written in order, honouring backpressure; only verified bytes reach the
+ *   stream, which is ended when done (unless `end: false`). There is no
+ *   resume. Memory is about `concurrency × chunkSize` plus a constant.
  *
  * @throws {@link ValidationError} for bad options, before any request.
  * @throws {@link DownloadError} when the job has no output, it expired, or a chunk cannot be fetched.
@@ -186,13 +190,18 @@ export async function downloadJobOutput(source: JobOutputSource, target: string 
   }
 }
 
+/** A verified chunk. For a stream target its bytes are held in `scratch`; a file target has them on disk already. */
 interface Chunk {
   index: number;
   range: ByteRange;
-  bytes: Buffer;
-  scratch: Buffer;
+  length: number;
+  bytes: Buffer | undefined;
+  scratch: Buffer | undefined;
   treeHash: string;
 }
+
+/** Pieces of a response coalesced into writes of about this many bytes at their offsets. */
+const FILE_WRITE_SIZE = MiB;
 
 class ChunkedDownload {
   readonly #source: JobOutputSource;
@@ -202,6 +211,8 @@ class ChunkedDownload {
   readonly #chunkSize: number;
   readonly #slots: Slots;
   readonly #pool: BufferPool;
+  /** The `.partial` file, when downloading to a file: chunks stream straight into it. */
+  #file: FileHandle | undefined;
   readonly #hashes: string[] = [];
   readonly #verify: boolean;
   #loaded = 0;
@@ -232,6 +243,7 @@ class ChunkedDownload {
     let state: DownloadStateWriter | undefined;
     try {
       await handle.truncate(this.#facts.size);
+      this.#file = handle;
       const verified = await this.#recheck(handle, claimed);
       state = new DownloadStateWriter(partial, identity, verified);
       if (verified.size === 0) await state.remove();
@@ -243,7 +255,6 @@ class ChunkedDownload {
       await this.#fetchAll(
         (index) => !verified.has(index),
         async (chunk) => {
-          await writeFully(handle, chunk.bytes, chunk.range.start);
           state?.add(chunk.index, chunk.treeHash);
         },
       );
@@ -277,7 +288,7 @@ class ChunkedDownload {
         ready.delete(nextToWrite);
         nextToWrite++;
         try {
-          if (!this.#failure) await writeToStream(stream, chunk.bytes, this.#slots.signal);
+          if (!this.#failure && chunk.bytes) await writeToStream(stream, chunk.bytes, this.#slots.signal);
         } finally {
           this.#release(chunk.scratch);
         }
@@ -302,18 +313,23 @@ class ChunkedDownload {
   async #recheck(handle: FileHandle, claimed: ReadonlyMap<number, string>): Promise<Map<number, string>> {
     const verified = new Map<number, string>();
     if (claimed.size === 0) return verified;
-    const scratch = this.#pool.take();
-    try {
-      for (const [index, hash] of claimed) {
-        const range = this.#ranges[index];
-        if (!range) continue;
-        this.#options.signal?.throwIfAborted();
-        const length = range.end + 1 - range.start;
-        const { bytesRead } = await handle.read(scratch, 0, length, range.start);
-        if (bytesRead === length && treeHash(scratch.subarray(0, length)) === hash) verified.set(index, hash);
+    const buffer = Buffer.allocUnsafe(FILE_WRITE_SIZE);
+    for (const [index, hash] of claimed) {
+      const range = this.#ranges[index];
+      if (!range) continue;
+      this.#options.signal?.throwIfAborted();
+      const tree = new TreeHash();
+      let complete = true;
+      for (let pos = range.start; pos <= range.end; ) {
+        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, range.end + 1 - pos), pos);
+        if (bytesRead === 0) {
+          complete = false;
+          break;
+        }
+        tree.update(buffer.subarray(0, bytesRead));
+        pos += bytesRead;
       }
-    } finally {
-      this.#pool.give(scratch);
+      if (complete && tree.digest() === hash) verified.set(index, hash);
     }
     return verified;
   }
@@ -341,7 +357,7 @@ class ChunkedDownload {
           break;
         }
         const range = this.#ranges[index]!;
-        const scratch = this.#pool.take();
+        const scratch = this.#file ? undefined : this.#pool.take();
         const task = this.#fetchChunk(index, range, scratch)
           .then(async (chunk) => {
             const held = commit(chunk);
@@ -367,14 +383,14 @@ class ChunkedDownload {
     if (this.#failure) throw this.#failure.error;
   }
 
-  #release(scratch: Buffer): void {
-    this.#pool.give(scratch);
+  #release(scratch: Buffer | undefined): void {
+    if (scratch) this.#pool.give(scratch);
     this.#slots.release();
   }
 
   #commit(chunk: Chunk): void {
     this.#hashes[chunk.index] = chunk.treeHash;
-    this.#loaded += chunk.bytes.byteLength;
+    this.#loaded += chunk.length;
     this.#progress();
   }
 
@@ -394,38 +410,61 @@ class ChunkedDownload {
     return this.#slots.failure;
   }
 
-  /** Fetches one range (with retries) into `scratch` and checks it. */
-  async #fetchChunk(index: number, range: ByteRange, scratch: Buffer): Promise<Chunk> {
+  /**
+   * Fetches one range (with retries) and checks it. The bytes go into
+   * `scratch` when given, otherwise straight into the `.partial` file at
+   * their offsets (coalesced into 1 MiB writes), hashed on the way.
+   */
+  async #fetchChunk(index: number, range: ByteRange, scratch: Buffer | undefined): Promise<Chunk> {
     const { client, accountId, vaultName, jobId } = this.#source;
     const signal = this.#slots.signal;
     const length = range.end + 1 - range.start;
+    const file = this.#file;
     return withRetries(
       async () => {
         const command = new GetJobOutputCommand({ accountId, vaultName, jobId, range: `bytes=${range.start}-${range.end}` });
         const out = await client.send(withoutSdkRetries(command), { abortSignal: signal });
         const body = out.body as Readable | undefined;
+        const tree = new TreeHash();
         let filled = 0;
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          if (!file || pendingBytes === 0) return;
+          const pieces = pending;
+          const at = range.start + filled - pendingBytes;
+          pending = [];
+          pendingBytes = 0;
+          await writeAllAt(file, pieces, at);
+        };
         try {
           if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
           for await (const piece of body as AsyncIterable<Buffer>) {
             if (filled + piece.byteLength > length) {
               throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
             }
-            piece.copy(scratch, filled);
+            if (scratch) piece.copy(scratch, filled);
+            else {
+              tree.update(piece);
+              pending.push(piece);
+              pendingBytes += piece.byteLength;
+            }
             filled += piece.byteLength;
+            if (pendingBytes >= FILE_WRITE_SIZE) await flush();
           }
+          await flush();
         } finally {
           if (body && !body.readableEnded) body.destroy();
         }
         if (filled !== length) {
           throw new IncompleteBodyError(`GetJobOutput sent ${filled} of the ${length} bytes of ${range.start}-${range.end}.`);
         }
-        const bytes = scratch.subarray(0, length);
-        const hash = treeHash(bytes);
+        const bytes = scratch?.subarray(0, length);
+        const hash = bytes ? treeHash(bytes) : tree.digest();
         if (this.#verify && out.checksum && out.checksum !== hash) {
           throw new TreeHashMismatchError(out.checksum, hash, range, 'Downloaded bytes');
         }
-        return { index, range, bytes, scratch, treeHash: hash };
+        return { index, range, length, bytes, scratch, treeHash: hash };
       },
       { ...this.#options.retry, signal },
     );
@@ -442,11 +481,23 @@ class ChunkedDownload {
   }
 }
 
-async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
-    written += bytesWritten;
+/** Writes `pieces` back to back at `position`. */
+async function writeAllAt(handle: FileHandle, pieces: Buffer[], position: number): Promise<void> {
+  let rest = pieces;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const next: Buffer[] = [];
+    for (const piece of rest) {
+      if (skip >= piece.byteLength) skip -= piece.byteLength;
+      else {
+        next.push(skip > 0 ? piece.subarray(skip) : piece);
+        skip = 0;
+      }
+    }
+    rest = next;
   }
 }
 

@@ -1,9 +1,12 @@
 /**
  * One benchmark client run, in its own process so that its CPU time and
  * peak RSS are the client's alone (the endpoint runs in another process).
+ * Plain JavaScript on the built library (dist/), as users run it: no
+ * TypeScript loader inflates the measured memory.
  *
- * Usage: tsx bench/client.ts '{"mode": "...", ...}'. Prints one JSON line:
+ * Usage: node bench/client.mjs '{"mode": "...", ...}'. Prints one JSON line:
  * { seconds, cpuSeconds, maxRssBytes, checksum?, archiveId? }.
+ * The task and result shapes are ClientTask and ClientResult in bench/tasks.ts.
  */
 import {
   CompleteMultipartUploadCommand,
@@ -13,38 +16,14 @@ import {
   UploadArchiveCommand,
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { request } from 'node:http';
-import type { Readable } from 'node:stream';
-import { withPrecomputedChecksums } from '../src/transfer/checksum-middleware.js';
-import { downloadJobOutput } from '../src/transfer/download.js';
-import { combineTreeHashes, uploadChecksums, type UploadChecksums } from '../src/transfer/tree-hash.js';
-import { uploadArchive } from '../src/transfer/upload.js';
+import { withPrecomputedChecksums } from '../dist/transfer/checksum-middleware.js';
+import { combineTreeHashes, uploadChecksums } from '../dist/transfer/tree-hash.js';
 
-/** What the orchestrator asks of a client run. */
-export interface ClientTask {
-  mode: 'ours-upload' | 'sdk-upload' | 'ours-download' | 'endpoint-upload' | 'endpoint-download' | 'plain-put';
-  endpoint: string;
-  vaultName: string;
-  file: string;
-  size: number;
-  partSize: number;
-  concurrency: number;
-  jobId?: string;
-  output?: string;
-}
-
-/** What a client run reports. */
-export interface ClientResult {
-  seconds: number;
-  cpuSeconds: number;
-  maxRssBytes: number;
-  checksum?: string;
-  archiveId?: string;
-}
-
-const task = JSON.parse(process.argv[2] ?? '{}') as ClientTask;
+/** @type {import('./tasks.js').ClientTask} */
+const task = JSON.parse(process.argv[2] ?? '{}');
 const client = new GlacierClient({
   region: 'us-east-1',
   endpoint: task.endpoint,
@@ -52,7 +31,7 @@ const client = new GlacierClient({
 });
 const target = { client, accountId: '-', vaultName: task.vaultName };
 
-async function readPart(handle: Awaited<ReturnType<typeof open>>, buffer: Buffer, index: number): Promise<Buffer> {
+async function readPart(handle, buffer, index) {
   const start = index * task.partSize;
   const length = Math.min(task.partSize, task.size - start);
   let filled = 0;
@@ -65,7 +44,7 @@ async function readPart(handle: Awaited<ReturnType<typeof open>>, buffer: Buffer
 }
 
 /** Runs `count` tasks, `concurrency` at a time. */
-async function pool(count: number, concurrency: number, run: (index: number, slot: number) => Promise<void>): Promise<void> {
+async function pool(count, concurrency, run) {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async (_, slot) => {
@@ -78,20 +57,20 @@ async function pool(count: number, concurrency: number, run: (index: number, slo
  * The endpoint's ingest rate: parts are hashed before the clock starts, so the
  * timed section costs the client only a file read and a socket write per part.
  */
-async function endpointUpload(): Promise<() => Promise<Partial<ClientResult>>> {
+async function endpointUpload() {
   const handle = await open(task.file, 'r');
   const parts = Math.ceil(task.size / task.partSize);
   const buffers = Array.from({ length: task.concurrency }, () => Buffer.allocUnsafe(task.partSize));
-  const sums: UploadChecksums[] = [];
-  for (let i = 0; i < parts; i++) sums.push(uploadChecksums(await readPart(handle, buffers[0]!, i)));
+  const sums = [];
+  for (let i = 0; i < parts; i++) sums.push(uploadChecksums(await readPart(handle, buffers[0], i)));
   return async () => {
     const init = await client.send(new InitiateMultipartUploadCommand({ ...target, partSize: String(task.partSize) }));
-    const uploadId = init.uploadId!;
+    const uploadId = init.uploadId;
     await pool(parts, task.concurrency, async (index, slot) => {
-      const body = await readPart(handle, buffers[slot]!, index);
+      const body = await readPart(handle, buffers[slot], index);
       const start = index * task.partSize;
-      const command = new UploadMultipartPartCommand({ ...target, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, checksum: sums[index]!.treeHash, body });
-      await client.send(withPrecomputedChecksums(command, sums[index]!));
+      const command = new UploadMultipartPartCommand({ ...target, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, checksum: sums[index].treeHash, body });
+      await client.send(withPrecomputedChecksums(command, sums[index]));
     });
     const checksum = combineTreeHashes(sums.map((s) => s.treeHash));
     const done = await client.send(new CompleteMultipartUploadCommand({ ...target, uploadId, archiveSize: String(task.size), checksum }));
@@ -101,27 +80,27 @@ async function endpointUpload(): Promise<() => Promise<Partial<ClientResult>>> {
 }
 
 /** The endpoint's ranged-download rate: bytes are read and dropped, not verified. */
-async function endpointDownload(): Promise<Partial<ClientResult>> {
+async function endpointDownload() {
   const chunks = Math.ceil(task.size / task.partSize);
   let bytes = 0;
   await pool(chunks, task.concurrency, async (index) => {
     const start = index * task.partSize;
     const end = Math.min(start + task.partSize, task.size) - 1;
-    const out = await client.send(new GetJobOutputCommand({ ...target, jobId: task.jobId!, range: `bytes=${start}-${end}` }));
-    for await (const piece of out.body as Readable) bytes += (piece as Buffer).byteLength;
+    const out = await client.send(new GetJobOutputCommand({ ...target, jobId: task.jobId, range: `bytes=${start}-${end}` }));
+    for await (const piece of out.body) bytes += piece.byteLength;
   });
   if (bytes !== task.size) throw new Error(`downloaded ${bytes} of ${task.size} bytes`);
   return {};
 }
 
 /** A plain HTTP PUT of the file over loopback, `concurrency` ranges at once, to a server that drops the bytes. */
-async function plainPut(): Promise<Partial<ClientResult>> {
+async function plainPut() {
   const chunks = Math.ceil(task.size / task.partSize);
   const url = new URL(task.endpoint);
   await pool(chunks, task.concurrency, async (index) => {
     const start = index * task.partSize;
     const end = Math.min(start + task.partSize, task.size) - 1;
-    await new Promise<void>((resolve, reject) => {
+    await new Promise((resolve, reject) => {
       const req = request({ host: url.hostname, port: url.port, method: 'PUT', path: '/', headers: { 'content-length': end + 1 - start } }, (res) => {
         res.resume();
         res.on('end', resolve);
@@ -133,11 +112,27 @@ async function plainPut(): Promise<Partial<ClientResult>> {
   return {};
 }
 
-async function main(): Promise<void> {
-  let run: () => Promise<Partial<ClientResult>>;
+/**
+ * Peak RSS of this process image. Linux's getrusage maxrss survives exec, so
+ * a child would report its parent's peak; /proc/self/status VmHWM is this
+ * program's own high-water mark.
+ */
+function peakRss() {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+async function main() {
+  let run;
   switch (task.mode) {
     case 'ours-upload':
       run = async () => {
+        const { uploadArchive } = await import('../dist/transfer/upload.js');
         const archive = await uploadArchive(target, { body: createReadStream(task.file), concurrency: task.concurrency, partSize: task.partSize });
         return { checksum: archive.checksum, archiveId: archive.archiveId };
       };
@@ -150,7 +145,8 @@ async function main(): Promise<void> {
       break;
     case 'ours-download':
       run = async () => {
-        const result = await downloadJobOutput({ ...target, jobId: task.jobId! }, task.output!, { chunkSize: task.partSize, concurrency: task.concurrency });
+        const { downloadJobOutput } = await import('../dist/transfer/download.js');
+        const result = await downloadJobOutput({ ...target, jobId: task.jobId }, task.output, { chunkSize: task.partSize, concurrency: task.concurrency });
         return { checksum: result.treeHash ?? '' };
       };
       break;
@@ -169,17 +165,17 @@ async function main(): Promise<void> {
   const extra = await run();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
-  const result: ClientResult = {
+  const result = {
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: peakRss(),
     ...extra,
   };
   client.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main().catch((error: unknown) => {
+main().catch((error) => {
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });
