@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { clearLine, cursorTo } from 'node:readline';
 import cliProgress from 'cli-progress';
 import { formatBytes, formatDuration, formatRate } from './format.js';
 
@@ -27,6 +28,18 @@ export interface TransferProgressOptions {
   unit?: 'bytes' | 'items';
 }
 
+/** The bar currently drawing on a terminal, if any (see {@link noteAboveProgress}). */
+let activeBar: TransferProgress | undefined;
+
+/**
+ * Writes a note to stderr; when a progress bar is live on the terminal, the
+ * note goes above it instead of through it.
+ */
+export function noteAboveProgress(text: string): void {
+  if (activeBar) activeBar.note(text);
+  else process.stderr.write(`${text}\n`);
+}
+
 /** Seconds of history used for the rate shown. */
 const RATE_WINDOW_MS = 5000;
 
@@ -43,6 +56,7 @@ const RATE_WINDOW_MS = 5000;
 export class TransferProgress {
   readonly #bar: cliProgress.SingleBar | undefined;
   readonly #tty: boolean;
+  readonly #stream: NodeJS.WriteStream;
   readonly #samples: Array<{ t: number; loaded: number }> = [];
   #total = 0;
   #loaded = 0;
@@ -53,6 +67,7 @@ export class TransferProgress {
 
   constructor(options: TransferProgressOptions = {}) {
     const stream = options.stream ?? process.stderr;
+    this.#stream = stream;
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#unit = options.unit ?? 'bytes';
     if (options.silent) return;
@@ -73,6 +88,26 @@ export class TransferProgress {
     });
   }
 
+  /**
+   * Writes a line of text without breaking the bar: on a terminal the bar's
+   * line is cleared, the text written, and the bar drawn again below it.
+   */
+  note(text: string): void {
+    if (this.#bar && this.#running && this.#tty) {
+      cursorTo(this.#stream, 0);
+      clearLine(this.#stream, 0);
+      // Save the cursor again (DEC save): cli-progress restores the position
+      // it saved at start() when it stops, which is now the note's line.
+      this.#stream.write(`${text}\n\x1b7`);
+      // Redraw at once, even though the bar's text has not changed: the
+      // generic bar's render (SingleBar's parent class) takes a force flag.
+      const generic = Object.getPrototypeOf(cliProgress.SingleBar.prototype) as cliProgress.GenericBar;
+      generic.render.call(this.#bar, true);
+    } else {
+      this.#stream.write(`${text}\n`);
+    }
+  }
+
   /** True when the bar is drawn on a terminal (live redraws). */
   get isTTY(): boolean {
     return this.#tty;
@@ -87,6 +122,7 @@ export class TransferProgress {
     this.#samples.length = 0;
     this.#samples.push({ t: this.#startedAt, loaded: alreadyDone });
     this.#running = true;
+    if (this.#bar && this.#tty) activeBar = this;
     this.#bar?.start(Math.max(total, 1), Math.min(alreadyDone, Math.max(total, 1)), this.#payload());
   }
 
@@ -108,6 +144,7 @@ export class TransferProgress {
   stop(): number {
     if (!this.#running) return 0;
     this.#running = false;
+    if (activeBar === this) activeBar = undefined;
     this.#bar?.update(Math.min(this.#loaded, Math.max(this.#total, 1)), this.#payload(true));
     this.#bar?.stop();
     const seconds = (Date.now() - this.#startedAt) / 1000;
@@ -124,8 +161,10 @@ export class TransferProgress {
   #payload(final = false): Record<string, string> {
     const rate = final ? ((this.#loaded - this.#startLoaded) * 1000) / Math.max(1, Date.now() - this.#startedAt) : this.#rate();
     const left = this.#total - this.#loaded;
+    const elapsed = formatDuration((Date.now() - this.#startedAt) / 1000);
     let etaText = '-';
-    if (final || left <= 0) etaText = `done in ${formatDuration((Date.now() - this.#startedAt) / 1000)}`;
+    if (left <= 0) etaText = `done in ${elapsed}`;
+    else if (final) etaText = `stopped after ${elapsed}`;
     else if (rate > 0) etaText = formatDuration(left / rate);
     const items = this.#unit === 'items';
     return {

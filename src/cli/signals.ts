@@ -6,6 +6,7 @@
  * @module
  */
 import { ExitCode } from './exit-codes.js';
+import { noteAboveProgress } from './progress.js';
 
 /** An AbortSignal tied to SIGINT/SIGTERM for the duration of `run`. */
 export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -14,7 +15,7 @@ export async function withInterrupt<T>(run: (signal: AbortSignal) => Promise<T>)
   const onSignal = (name: NodeJS.Signals) => {
     interrupted += 1;
     if (interrupted > 1) process.exit(ExitCode.INTERRUPTED);
-    process.stderr.write(`\n${name}: stopping cleanly (press Ctrl-C again to exit at once)\n`);
+    noteAboveProgress(`${name}: stopping cleanly (press Ctrl-C again to exit at once)`);
     const reason = new Error(`Interrupted by ${name}.`);
     reason.name = 'AbortError';
     controller.abort(reason);

@@ -31,7 +31,7 @@ describe('TransferProgress', () => {
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((l) => l.startsWith('upload '))).toBe(true);
     expect(out).toMatch(/upload \d+% \| [\d.]+ MiB \/ 100\.0 MiB \| [\d.]+ MiB\/s \| ETA [\d.]+s/);
-    expect(lines.at(-1)).toMatch(/^upload 50% \| 50\.0 MiB \/ 100\.0 MiB \| .* \| ETA done in /);
+    expect(lines.at(-1)).toMatch(/^upload 50% \| 50\.0 MiB \/ 100\.0 MiB \| .* \| ETA stopped after /);
   });
 
   it('on a terminal draws one bar redrawn in place', async () => {
@@ -48,6 +48,20 @@ describe('TransferProgress', () => {
     expect(out).toContain('download [');
     expect(out).toMatch(/100% \| 1000 B \/ 1000 B/);
     expect(out.split('\n').filter((l) => l.trim() !== '')).toHaveLength(1);
+  });
+
+  it('a note during a live bar gets its own line and the bar is drawn again below it', async () => {
+    const { stream, text } = fakeStream(true);
+    const bar = new TransferProgress({ stream, label: 'upload' });
+    bar.start(1000);
+    bar.note('upload id: ABC');
+    bar.update(1000);
+    bar.stop();
+    const out = text();
+    const noteAt = out.indexOf('upload id: ABC\n');
+    expect(noteAt).toBeGreaterThan(0);
+    // The bar was redrawn after the note, on the next line.
+    expect(out.slice(noteAt)).toMatch(/upload id: ABC\n(\x1b(\[[0-9;]*[A-Za-z]|7))*upload \[/);
   });
 
   it('counts items for purges and can be silent', () => {

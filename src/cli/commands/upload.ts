@@ -76,7 +76,7 @@ Glacier drops an idle multipart upload after about 24 hours.`,
             signal,
             onUploadId: (id: string) => {
               uploadId = id;
-              if (id !== options.resume) output.note(`upload id: ${id}`);
+              if (id !== options.resume) progress.note(`upload id: ${id}`);
             },
             onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
           }),
