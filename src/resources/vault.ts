@@ -259,15 +259,16 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
 
   /**
    * Waits until the vault exists (the SDK's VaultExists waiter: DescribeVault
-   * every 3 s, at most 15 times, by default). Errors other than
-   * ResourceNotFoundException, such as a 403, end the wait at once.
+   * every 3 s, at most 15 times, by default) and returns it loaded with the
+   * last DescribeVault output. Errors other than ResourceNotFoundException,
+   * such as a 403, end the wait at once.
    *
    * @throws WaitTimeoutError when the attempts run out
    */
-  async waitUntilExists(options?: VaultWaiterOptions): Promise<void> {
+  async waitUntilExists(options?: VaultWaiterOptions): Promise<this> {
     const opts = checkOptions(options, ['delay', 'maxAttempts', 'maxWaitTime', 'signal'], 'vault.waitUntilExists()');
-    await waitForVaultState(this.client, this.#input(), 'exists', this.toString(), opts);
-    this.clearData();
+    this.setData(await waitForVaultState(this.client, this.#input(), 'exists', this.toString(), opts));
+    return this;
   }
 
   /**

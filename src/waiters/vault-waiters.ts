@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { waitUntilVaultExists, waitUntilVaultNotExists, type GlacierClient } from '@aws-sdk/client-glacier';
+import { waitUntilVaultExists, waitUntilVaultNotExists, type DescribeVaultOutput, type GlacierClient } from '@aws-sdk/client-glacier';
 import { ValidationError, WaitTimeoutError } from '../errors.js';
 import { nameServiceError } from '../resources/service-errors.js';
 
@@ -40,7 +40,8 @@ function positive(value: unknown, parameter: string, integer: boolean): number {
 }
 
 /**
- * Polls DescribeVault until the vault exists (or no longer does).
+ * Polls DescribeVault until the vault exists (or no longer does). Resolves
+ * with the last DescribeVault output when waiting for `exists`.
  *
  * @param subject - how the vault prints, for error messages
  * @throws WaitTimeoutError when the attempts or the time run out
@@ -52,7 +53,7 @@ export async function waitForVaultState(
   state: VaultState,
   subject: string,
   options: VaultWaiterOptions = {},
-): Promise<void> {
+): Promise<DescribeVaultOutput | undefined> {
   const delay = positive(options.delay ?? VAULT_WAITER_DELAY, 'delay', false);
   const maxAttempts = positive(options.maxAttempts ?? VAULT_WAITER_MAX_ATTEMPTS, 'maxAttempts', true);
   const maxWaitTime = positive(options.maxWaitTime ?? delay * (maxAttempts + 1), 'maxWaitTime', false);
@@ -96,12 +97,16 @@ export async function waitForVaultState(
     }
   }) as GlacierClient['send'];
 
-  const waiter = state === 'exists' ? waitUntilVaultExists : waitUntilVaultNotExists;
+  const config = { client: watcher, minDelay: delay / 1000, maxDelay: delay / 1000, maxWaitTime: maxWaitTime / 1000, abortSignal: stop.signal };
+  const input = { accountId: vault.accountId, vaultName: vault.vaultName };
   try {
-    await waiter(
-      { client: watcher, minDelay: delay / 1000, maxDelay: delay / 1000, maxWaitTime: maxWaitTime / 1000, abortSignal: stop.signal },
-      { accountId: vault.accountId, vaultName: vault.vaultName },
-    );
+    if (state === 'notExists') {
+      await waitUntilVaultNotExists(config, input);
+      return undefined;
+    }
+    const result = await waitUntilVaultExists(config, input);
+    const { $metadata: _, ...output } = result.reason ?? {};
+    return output;
   } catch (error) {
     if (fatal) throw nameServiceError(fatal.error, subject);
     if (signal?.aborted) throw signal.reason;

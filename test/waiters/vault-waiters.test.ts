@@ -25,7 +25,8 @@ describe('vault waiters (injected client)', () => {
   it('waitUntilExists polls through ResourceNotFoundException until the vault exists', async () => {
     mock.on(DescribeVaultCommand).rejectsOnce(notFound()).rejectsOnce(notFound()).resolves({ VaultName: 'photos' });
     const started = Date.now();
-    await vault.waitUntilExists({ delay: 20 });
+    expect(await vault.waitUntilExists({ delay: 20 })).toBe(vault);
+    expect(vault.meta.data).toEqual({ VaultName: 'photos' });
     expect(mock.commandCalls(DescribeVaultCommand)).toHaveLength(3);
     expect(Date.now() - started).toBeGreaterThanOrEqual(35);
     expect(mock.commandCalls(DescribeVaultCommand)[0]?.args[0].input).toEqual({ accountId: '-', vaultName: 'photos' });
