@@ -146,7 +146,15 @@ export {
   type DownloadResult,
 } from './transfer/download.js';
 export { readInventory, parseInventory, type InventoryArchive, type InventoryReader, type InventoryInput } from './transfer/inventory.js';
-export type { RetryOptions } from './transfer/retry.js';
+export { isTransientError, DEFAULT_RETRIES, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, type RetryOptions } from './transfer/retry.js';
+export {
+  choosePartSize,
+  DEFAULT_MULTIPART_THRESHOLD,
+  DEFAULT_PART_SIZE,
+  DEFAULT_STREAM_PART_SIZE,
+  DEFAULT_CONCURRENCY,
+  MAX_SINGLE_UPLOAD_SIZE,
+} from './transfer/part-plan.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.
 export {
