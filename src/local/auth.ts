@@ -60,6 +60,19 @@ function parseAmzDate(value: string): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+/**
+ * A header value as the client signed it. Node decodes header bytes as
+ * Latin-1; botocore sends non-ASCII values as UTF-8 and signs their UTF-8
+ * form, while the JS SDK sends single Latin-1 bytes. Bytes that form valid
+ * UTF-8 are therefore read as UTF-8, anything else stays Latin-1.
+ */
+function asSigned(value: string): string {
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  const raw = Buffer.from(value, 'latin1');
+  const utf8 = raw.toString('utf8');
+  return Buffer.from(utf8, 'utf8').equals(raw) ? utf8 : value;
+}
+
 /** What the verifier needs from a request besides its headers. */
 export interface SignedRequestParts {
   /** The path exactly as received on the wire (still percent-encoded), without the query. */
@@ -106,7 +119,7 @@ export class SigV4Verifier {
     for (const name of auth.signedHeaders) {
       const value = req.headers[name];
       if (value === undefined) throw invalidSignature();
-      headers[name] = Array.isArray(value) ? value.join(',') : value;
+      headers[name] = asSigned(Array.isArray(value) ? value.join(',') : value);
     }
     const signer = new SignatureV4({
       credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: secret },

@@ -18,7 +18,7 @@ export async function initiateVaultLock(b: Backend, ctx: RequestContext): Promis
   const vault = b.vault(ctx.params);
   if (vault.lock?.state === 'Locked') throw accessDenied(`The vault lock policy of ${b.vaultArn(vault.name)} is Locked and cannot be changed.`);
   if (vault.lock?.state === 'InProgress') {
-    throw invalidParameter(`A vault lock is already in progress for ${b.vaultArn(vault.name)}. Abort it before initiating a new one.`);
+    throw accessDenied(`A vault lock is already in progress for ${b.vaultArn(vault.name)}. Abort it before initiating a new one.`);
   }
   const policy = policyFromBody(ctx);
   const now = b.now();

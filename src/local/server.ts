@@ -298,6 +298,21 @@ export function createGlacierServer(settings: ServerSettings): Server {
         log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${seen.operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
       });
   });
+  // Requests the HTTP parser refuses (e.g. control characters in a header
+  // value) still get a Glacier-shaped answer, as AWS gives one.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({ code: 'InvalidParameterValueException', message: `Malformed HTTP request (${err.code ?? 'parse error'}).`, type: 'Client' });
+    socket.end(
+      'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nx-amzn-RequestId: ${newRequestId()}\r\n` +
+        `x-amzn-ErrorType: InvalidParameterValueException\r\nConnection: close\r\n\r\n${body}`,
+    );
+    log?.(`malformed request refused: ${err.code ?? err.message}`);
+  });
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;

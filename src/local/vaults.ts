@@ -6,7 +6,7 @@
 import type { Backend } from './backend.js';
 import { isoDate } from './clock.js';
 import { invalidParameter, limitExceeded } from './errors.js';
-import { paginate, parseLimit, sendEmpty, sendJson, type RequestContext } from './http.js';
+import { parseLimit, sendEmpty, sendJson, type RequestContext } from './http.js';
 import { enforceDeny } from './policies.js';
 import { newVault, type VaultRecord } from './state.js';
 
@@ -67,7 +67,18 @@ export async function describeVaultOp(b: Backend, ctx: RequestContext): Promise<
 export async function listVaults(b: Backend, ctx: RequestContext): Promise<void> {
   const limit = parseLimit(ctx.query, 10);
   const names = [...b.state.vaults.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-  const { page, next } = paginate(names, (n) => n, limit, ctx.query.get('marker'));
+  // Like AWS, the marker is the ARN of the vault at which the listing continues.
+  const marker = ctx.query.get('marker');
+  let start = 0;
+  if (marker !== null) {
+    const m = /^arn:aws[a-z-]*:glacier:[^:]*:\d{12}:vaults\/([a-zA-Z0-9_.-]{1,255})$/.exec(marker);
+    if (!m) throw invalidParameter(`Invalid marker: ${marker}. Expected a vault ARN from a previous ListVaults answer.`);
+    start = names.findIndex((n) => n >= m[1]!);
+    if (start < 0) start = names.length;
+  }
+  const page = names.slice(start, start + limit);
+  const nextName = names[start + limit];
+  const next = nextName === undefined ? null : b.vaultArn(nextName);
   const list = page.map((name) => {
     const vault = b.state.vaults.get(name)!;
     b.tick(vault);
