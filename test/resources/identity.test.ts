@@ -93,6 +93,18 @@ describe('resource identity', () => {
     expect(() => glacier.MultipartUpload('-', 'v', 'u').partSizeInBytes).toThrow(/vault\.multipartUploads/);
   });
 
+  it('gives every command a fresh input object (the SDK writes into inputs)', async () => {
+    mock.reset();
+    mock.on(DescribeVaultCommand).resolves({ VaultName: 'v' });
+    const vault = glacier.Vault('-', 'v');
+    await vault.load();
+    await vault.reload();
+    const [first, second] = mock.commandCalls(DescribeVaultCommand).map((c) => c.args[0].input);
+    expect(first).toEqual({ accountId: '-', vaultName: 'v' });
+    expect(second).toEqual({ accountId: '-', vaultName: 'v' });
+    expect(first).not.toBe(second);
+  });
+
   it('actions that change the server clear loaded data; collections hydrate', async () => {
     mock.reset();
     mock.on(ListVaultsCommand).resolves({ VaultList: [{ VaultName: 'v', NumberOfArchives: 2, SizeInBytes: 10 }] });
