@@ -51,6 +51,26 @@ export class Slots {
     return this.#failure;
   }
 
+  /** Settles like `promise`, or rejects with the failure as soon as there is one (e.g. a read that stalls). */
+  race<T>(promise: Promise<T>): Promise<T> {
+    const signal = this.#controller.signal;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
   /** Aborted by the first {@link Slots.fail}. */
   get signal(): AbortSignal {
     return this.#controller.signal;

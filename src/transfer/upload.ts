@@ -325,7 +325,7 @@ class MultipartUpload {
     let offset = 0;
     try {
       for (;;) {
-        const part = await next;
+        const part = await this.#slots.race(next);
         if (!part) break;
         const last = part.bytes.byteLength < this.#partSize;
         next = last ? Promise.resolve(undefined) : this.#readPart(part.index + 1);
@@ -352,7 +352,11 @@ class MultipartUpload {
         if (last) break;
       }
     } finally {
-      await next.catch(() => undefined).then((p) => p && this.#release(p));
+      // A read still in progress (say, of a stalled stream) releases its slot whenever it ends.
+      void next.then(
+        (p) => p && this.#release(p),
+        () => undefined,
+      );
       await Promise.allSettled([...this.#inFlight]);
     }
     if (this.#failure) throw this.#failure.error;

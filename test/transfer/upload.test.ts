@@ -205,6 +205,18 @@ describe('uploadArchive, failure and abort', () => {
     expect(await h.openUploads()).toBe(0);
   });
 
+  it('stops while a stream stalls, aborting the upload', async () => {
+    const stalled = new Readable({ read() {} });
+    stalled.push(data.subarray(0, MiB + MiB / 2));
+    const controller = new AbortController();
+    const done = uploadArchive(h.target, { body: stalled, partSize: MiB, signal: controller.signal, onProgress: () => controller.abort() });
+    const error = (await done.catch((e: unknown) => e)) as UploadError;
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.partsLeft).toBe(false);
+    expect(stalled.destroyed).toBe(true);
+    expect(await h.openUploads()).toBe(0);
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     await expect(uploadArchive(h.target, { body: data, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     expect(h.sent).toEqual([]);
