@@ -13,6 +13,7 @@ import { archiveRetrievalParameters, type ArchiveRetrievalOptions } from './job-
 import { Job } from './job.js';
 import { ARCHIVE_MODEL } from './model.js';
 import { checkOptions, sendOptions, type RequestOptions } from './options.js';
+import type { ErrorHints } from './service-errors.js';
 import { Vault } from './vault.js';
 
 /** The identifiers of an {@link Archive}. */
@@ -70,6 +71,14 @@ export function archiveDataFromInventory(record: InventoryArchive): ArchiveData 
   };
 }
 
+const RETRIEVAL_HINTS: ErrorHints = {
+  InsufficientCapacityException:
+    'Glacier has no capacity for Expedited retrievals right now; retry later, use the Standard or Bulk tier, ' +
+    'or buy provisioned capacity (account.purchaseProvisionedCapacity())',
+  PolicyEnforcedException:
+    "the account's data retrieval policy refused this retrieval; see account.getDataRetrievalPolicy(), retrieve a smaller range, or wait",
+};
+
 const RETRIEVAL_KEYS = ['tier', 'range', 'description', 'snsTopic', 'jobParameters'] as const;
 const WAIT_KEYS = ['pollInterval', 'maxPollInterval', 'maxWaitTime', 'onPoll'] as const;
 const DOWNLOAD_KEYS = ['chunkSize', 'concurrency', 'onProgress', 'verify', 'retry', 'end'] as const;
@@ -123,8 +132,9 @@ export class Archive extends Resource<ArchiveIdentifiers, ArchiveData> {
    */
   async initiateArchiveRetrieval(options?: ArchiveRetrievalOptions): Promise<Job> {
     const jobParameters = archiveRetrievalParameters(this.id, options, this.loaded?.Size);
-    const output = await this.request((c) =>
-      c.send(new InitiateJobCommand({ accountId: this.accountId, vaultName: this.vaultName, jobParameters })),
+    const output = await this.request(
+      (c) => c.send(new InitiateJobCommand({ accountId: this.accountId, vaultName: this.vaultName, jobParameters })),
+      RETRIEVAL_HINTS,
     );
     return new Job(this.client, this.accountId, this.vaultName, responseId(output.jobId, 'InitiateJob', 'jobId'));
   }

@@ -57,6 +57,11 @@ const JOB_HINTS: ErrorHints = {
     'start a new one with archive.initiateArchiveRetrieval() or vault.initiateInventoryRetrieval()',
 };
 
+const OUTPUT_HINTS: ErrorHints = {
+  ...JOB_HINTS,
+  InvalidParameterValueException: 'if the job has not finished, wait for it with job.waitUntilCompleted() before reading its output',
+};
+
 function outputRange(range: GetOutputOptions['range']): string | undefined {
   if (range === undefined) return undefined;
   let start: number;
@@ -172,7 +177,7 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
           new GetJobOutputCommand({ accountId: this.accountId, vaultName: this.vaultName, jobId: this.id, ...(range ? { range } : {}) }),
           sendOptions(opts),
         ),
-      JOB_HINTS,
+      OUTPUT_HINTS,
     );
   }
 
@@ -194,7 +199,7 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
    * `downloadJobOutput`).
    */
   async download(target: string | Writable, options?: DownloadOptions): Promise<DownloadResult> {
-    return this.request(() => downloadJobOutput(this.#source(), target, options), JOB_HINTS);
+    return this.request(() => downloadJobOutput(this.#source(), target, options), OUTPUT_HINTS);
   }
 
   /**

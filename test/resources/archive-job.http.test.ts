@@ -205,6 +205,9 @@ describe('Job over HTTP', () => {
 
       const pending = await archive.initiateArchiveRetrieval();
       await expect(pending.waitUntilCompleted({ pollInterval: 5, maxWaitTime: 30 })).rejects.toThrow(/still InProgress/);
+      const early = await pending.getOutput().catch((e: unknown) => e);
+      expect((early as Error).name).toBe('InvalidParameterValueException');
+      expect((early as Error).message).toMatch(/wait for it with job\.waitUntilCompleted\(\).*not currently available for download/);
 
       slow.server.clock.advance(48 * 3600_000);
       const expired = await job.getOutput().catch((e: unknown) => e);
@@ -219,5 +222,22 @@ describe('Job over HTTP', () => {
     const job = glacier.Job('-', 'archive-job', 'J');
     await expect(job.getOutput({ range: 'bytes=9-1' })).rejects.toBeInstanceOf(ValidationError);
     await expect(job.getOutput({ range: 'first-ten' })).rejects.toThrow(/bytes=start-end/);
+  });
+});
+
+describe('retrieval refusals over HTTP', () => {
+  it("names the account's data retrieval policy when it refuses a retrieval", async () => {
+    const strict = await startTestEndpoint();
+    try {
+      const g = resource({ client: strict.client });
+      const v = await g.createVault({ vaultName: 'policy-bound' });
+      const archive = await v.uploadArchive({ body: content });
+      await g.Account('-').setDataRetrievalPolicy({ Rules: [{ Strategy: 'BytesPerHour', BytesPerHour: 1024 }] });
+      const error = await archive.initiateArchiveRetrieval({ tier: 'Standard' }).catch((e: unknown) => e);
+      expect((error as Error).name).toBe('PolicyEnforcedException');
+      expect((error as Error).message).toMatch(/^glacier\.Archive\(.*\): the account's data retrieval policy refused this retrieval/);
+    } finally {
+      await strict.close();
+    }
   });
 });

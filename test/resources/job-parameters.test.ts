@@ -1,4 +1,4 @@
-import { InitiateJobCommand, NoLongerSupportedException } from '@aws-sdk/client-glacier';
+import { InitiateJobCommand, InsufficientCapacityException, NoLongerSupportedException } from '@aws-sdk/client-glacier';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NO_LONGER_SUPPORTED_EXPLANATION, ValidationError, resource } from '../../src/index.js';
 import { archiveRetrievalParameters, inventoryRetrievalParameters } from '../../src/resources/job-parameters.js';
@@ -81,6 +81,13 @@ describe('actions send the merged parameters (injected client)', () => {
       jobParameters: { Type: 'archive-retrieval', ArchiveId: 'A1', Tier: 'Bulk', Description: 'd' },
     });
     expect(inputs[1]).toEqual({ accountId: '-', vaultName: 'v', jobParameters: { Type: 'inventory-retrieval', Format: 'CSV' } });
+  });
+
+  it('suggests what to do when Expedited capacity runs out', async () => {
+    mock.on(InitiateJobCommand).rejects(serviceError(InsufficientCapacityException, 'Insufficient capacity for expedited retrieval.', 503));
+    const error = await glacier.Archive('-', 'v', 'A1').initiateArchiveRetrieval({ tier: 'Expedited' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InsufficientCapacityException);
+    expect((error as Error).message).toMatch(/Standard or Bulk tier.*purchaseProvisionedCapacity/);
   });
 
   it("explains NoLongerSupportedException with Glacier's closure to new accounts", async () => {
