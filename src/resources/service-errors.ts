@@ -36,7 +36,13 @@ export function nameServiceError(error: unknown, subject: string, hints: ErrorHi
   if (!isServiceError(error) || NAMED in error) return error;
   const said = error.message && error.message !== 'UnknownError' ? error.message : error.name;
   const hint = error.name === 'NoLongerSupportedException' ? NO_LONGER_SUPPORTED_EXPLANATION : hints[error.name];
+  const before = error.message;
   error.message = hint ? `${subject}: ${hint} (Glacier said: ${said})` : `${subject}: ${said}`;
+  // util.inspect and console.error print the stack, whose first line holds the message.
+  if (typeof error.stack === 'string') {
+    const head = `${error.name}: ${before}`;
+    error.stack = error.stack.startsWith(head) ? `${error.name}: ${error.message}${error.stack.slice(head.length)}` : error.stack;
+  }
   Object.defineProperty(error, NAMED, { value: true, enumerable: false });
   return error;
 }

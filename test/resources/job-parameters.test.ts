@@ -103,5 +103,7 @@ describe('actions send the merged parameters (injected client)', () => {
     expect(message).toContain('keep working');
     expect(message).toContain('S3 Glacier storage class');
     expect(message).toContain('(Glacier said: This API is no longer supported for new accounts.');
+    const { inspect } = await import('node:util');
+    expect(inspect(error)).toContain('15 December 2025');
   });
 });
