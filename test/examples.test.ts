@@ -9,7 +9,17 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateVaultCommand, DescribeVaultCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import {
+  CreateVaultCommand,
+  DescribeJobCommand,
+  DescribeVaultCommand,
+  GlacierClient,
+  InitiateJobCommand,
+  ResourceNotFoundException,
+  UploadArchiveCommand,
+} from '@aws-sdk/client-glacier';
+import { mockClient } from 'aws-sdk-client-mock';
+import { JobFailedError, resource } from 'glacier-resource';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeHash } from '../src/transfer/tree-hash.js';
 import { startTestEndpoint, type TestEndpoint } from './helpers/endpoint.js';
@@ -133,4 +143,44 @@ describe('examples/', () => {
     expect(r.stdout).toContain('deleted vault empty-me');
     await expect(ep.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'empty-me' }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   }, 60_000);
+});
+
+describe('docs/testing.md: the aws-sdk-client-mock recipes work as written', () => {
+  const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
+
+  it('a failed retrieval is reported with its reason', async () => {
+    const client = new GlacierClient({ region: 'us-east-1', credentials });
+    const mock = mockClient(client);
+    mock.on(DescribeJobCommand).resolves({
+      JobId: 'job-1',
+      Action: 'ArchiveRetrieval',
+      Completed: true,
+      StatusCode: 'Failed',
+      StatusMessage: 'Archive not found',
+    });
+    const job = resource({ client }).Vault('-', 'v').Job('job-1');
+    const error = await job.waitUntilCompleted({ pollInterval: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobFailedError);
+    expect((error as JobFailedError).statusMessage).toBe('Archive not found');
+  });
+
+  it('an expired job gives the SDK exception', async () => {
+    const client = new GlacierClient({ region: 'us-east-1', credentials });
+    mockClient(client)
+      .on(DescribeJobCommand)
+      .rejects(new ResourceNotFoundException({ message: 'The job ID was not found: job-1', $metadata: {} }));
+    await expect(resource({ client }).Vault('-', 'v').Job('job-1').load()).rejects.toBeInstanceOf(ResourceNotFoundException);
+  });
+
+  it('commands can be asserted on: a Bulk retrieval keeps its archive id', async () => {
+    const client = new GlacierClient({ region: 'us-east-1', credentials });
+    const mock = mockClient(client);
+    mock.on(InitiateJobCommand).resolves({ jobId: 'job-2', location: '/-/vaults/v/jobs/job-2' });
+    await resource({ client }).Vault('-', 'v').Archive('ARCHIVE-1').initiateArchiveRetrieval({ tier: 'Bulk' });
+    expect(mock.commandCalls(InitiateJobCommand)[0]?.args[0].input.jobParameters).toMatchObject({
+      Type: 'archive-retrieval',
+      ArchiveId: 'ARCHIVE-1',
+      Tier: 'Bulk',
+    });
+  });
 });
