@@ -77,11 +77,6 @@ def test_list_vaults_limit_and_marker(client, many_vaults):
     assert [n for p in pages for n in p] == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint: the ListVaults Marker is an opaque token (base64 of a vault name); "
-    "AWS documents it as the vault ARN at which to continue",
-)
 def test_list_vaults_marker_is_a_vault_arn(client, many_vaults):
     page = client.list_vaults(limit="1")
 

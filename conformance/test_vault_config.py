@@ -184,11 +184,6 @@ def test_vault_lock_life_cycle(client, vault):
     assert client.get_vault_lock(vaultName=vault.name)["State"] == "Locked"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint: InitiateVaultLock on a vault whose lock is InProgress answers 400 "
-    "InvalidParameterValueException; AWS documents AccessDeniedException",
-)
 def test_second_lock_while_in_progress_is_denied(client, vault):
     document = policy_document("Deny", "glacier:DeleteArchive", vault.vault_arn)
     client.initiate_vault_lock(vaultName=vault.name, policy={"Policy": document})
