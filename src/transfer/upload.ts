@@ -304,7 +304,14 @@ class MultipartUpload {
   }
 
   async #loadResumeState(uploadId: string): Promise<void> {
-    const state = await listUploadState(this.#s.target, uploadId, this.#s.options.signal);
+    const state = await listUploadState(this.#s.target, uploadId, this.#s.options.signal).catch((error: unknown) => {
+      if ((error as { name?: string } | undefined)?.name !== 'ResourceNotFoundException') throw error;
+      throw new UploadError(
+        `Multipart upload ${uploadId} does not exist in vault ${this.#s.target.vaultName}: it was completed or aborted, or expired ` +
+          'after 24 hours without activity. Start a new upload (leave uploadId out).',
+        { uploadId, partsLeft: false, cause: error },
+      );
+    });
     if (this.#s.partSize !== undefined && this.#s.partSize !== state.partSize) {
       throw new ValidationError(
         'partSize',

@@ -273,6 +273,13 @@ describe('uploadArchive, resume', () => {
     expect(h.count('UploadMultipartPart')).toBe(5);
   });
 
+  it('explains an upload id that no longer exists', async () => {
+    const error = (await uploadArchive(h.target, { body: data, uploadId: 'no-such-upload' }).catch((e: unknown) => e)) as UploadError;
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.message).toMatch(/does not exist.*24 hours/);
+    expect(h.count('UploadMultipartPart')).toBe(0);
+  });
+
   it('pages through ListParts', async () => {
     const init = await h.client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'transfer', partSize: String(MiB) }));
     const uploadId = init.uploadId!;
@@ -283,13 +290,28 @@ describe('uploadArchive, resume', () => {
         new UploadMultipartPartCommand({ accountId: '-', vaultName: 'transfer', uploadId, range: `bytes ${i * MiB}-${(i + 1) * MiB - 1}/*`, checksum: treeHash(part), body: part }),
       );
     }
-    const { listUploadState } = await import('../../src/transfer/resume.js');
-    const state = await listUploadState(h.target, uploadId);
-    expect([...state.parts.keys()].sort()).toEqual([0, 1, 2]);
-    h.sent.length = 0;
-    const archive = await uploadArchive(h.target, { body: small, uploadId });
+    // One part per page, so the listing must follow Marker.
+    const paged = h.env.newClient();
+    paged.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { query?: Record<string, string> };
+        if (request.query?.['limit']) request.query['limit'] = '1';
+        return next(args);
+      },
+      { step: 'build', name: 'onePartPerPage' },
+    );
+    const pages: string[] = [];
+    paged.middlewareStack.add(
+      (next, context) => async (args) => {
+        pages.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'countPages' },
+    );
+    const archive = await uploadArchive({ ...h.target, client: paged }, { body: small, uploadId });
     expect(archive.checksum).toBe(treeHash(small));
-    expect(h.count('UploadMultipartPart')).toBe(0);
+    expect(pages.filter((n) => n === 'ListPartsCommand').length).toBeGreaterThanOrEqual(3);
+    expect(pages.filter((n) => n === 'UploadMultipartPartCommand')).toEqual([]);
   });
 
   it('refuses a partSize that differs from the upload being resumed, leaving it in place', async () => {
