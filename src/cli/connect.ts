@@ -7,17 +7,21 @@ import { resource, type ServiceResource } from '../index.js';
 import type { GlobalOptions } from './context.js';
 
 /**
- * The service resource for the global options. The region falls back to the
- * SDK's environment (`AWS_REGION`, the profile) and, for a custom endpoint
- * without one, to `us-east-1` (local endpoints accept any region).
+ * The region to use: the option, else the SDK's environment (`AWS_REGION`,
+ * `AWS_DEFAULT_REGION`), else the profile's; for a custom endpoint without
+ * any of these, `us-east-1` (local endpoints accept any region).
  */
-export function connect(options: GlobalOptions): ServiceResource {
-  const endpoint = options.endpoint;
-  const customEndpoint = endpoint !== undefined || process.env.AWS_ENDPOINT_URL_GLACIER !== undefined;
-  const region =
+export function chooseRegion(options: { region?: string | undefined; endpoint?: string | undefined; profile?: string | undefined }): string | undefined {
+  const customEndpoint = options.endpoint !== undefined || process.env.AWS_ENDPOINT_URL_GLACIER !== undefined;
+  return (
     options.region ??
     process.env.AWS_REGION ??
     process.env.AWS_DEFAULT_REGION ??
-    (customEndpoint && options.profile === undefined ? 'us-east-1' : undefined);
-  return resource({ endpoint, region, profile: options.profile });
+    (customEndpoint && options.profile === undefined ? 'us-east-1' : undefined)
+  );
+}
+
+/** The service resource for the global options. */
+export function connect(options: GlobalOptions): ServiceResource {
+  return resource({ endpoint: options.endpoint, region: chooseRegion(options), profile: options.profile });
 }

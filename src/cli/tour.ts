@@ -15,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command, Option } from 'commander';
-import { resource, treeHashFile, type Archive, type Job, type ServiceResource, type Vault } from '../index.js';
+import { DEFAULT_CHUNK_SIZE, resource, treeHashFile, type Archive, type Job, type ServiceResource, type Vault } from '../index.js';
 import { startLocalGlacier, type LocalGlacier } from '../local/index.js';
 import { positiveInt, seconds } from './args.js';
+import { chooseRegion } from './connect.js';
 import { errorLine } from './exit-codes.js';
 import { formatBytes, formatDuration, formatRate, formatTable, shortId } from './format.js';
 import { inventoryTable } from './commands/inventory.js';
@@ -91,7 +92,7 @@ async function tour(options: TourOptions): Promise<void> {
   say('=================================================================');
   try {
     if (remote) {
-      glacier = resource({ endpoint: options.endpoint, profile: options.profile, region: options.region });
+      glacier = resource({ endpoint: options.endpoint, profile: options.profile, region: chooseRegion(options) });
       say(`Endpoint: ${options.endpoint ?? `AWS (profile ${options.profile}${options.region ? `, ${options.region}` : ''})`}`);
       if (options.endpoint === undefined) {
         say('WARNING: this tour runs against AWS. It creates a temporary vault with a unique name, uploads');
@@ -115,7 +116,8 @@ async function tour(options: TourOptions): Promise<void> {
     const vaultA = remote ? `glacier-resource-tour-${suffix}` : 'test-201610';
     const vaultB = remote ? `glacier-resource-tour-${suffix}-b` : 'test-201611';
     const size = options.size ?? (remote ? 16 * MiB : 300 * MiB);
-    const pollInterval = options.pollInterval ?? (remote ? 60_000 : 1000);
+    // Against AWS jobs take hours: poll once a minute at first (the waiter backs off from there).
+    const pollInterval = options.pollInterval ?? (remote && options.endpoint === undefined ? 60_000 : 1000);
 
     // 1. List the vaults.
     step(1, 'List the vaults');
@@ -161,7 +163,7 @@ async function tour(options: TourOptions): Promise<void> {
     say(attributes.replace(/^/gm, '  '));
 
     // 4. Upload an archive.
-    step(4, `Upload a ${formatBytes(size)} archive (multipart, with progress)`);
+    step(4, `Upload a ${formatBytes(size)} archive${size > 64 * MiB ? ' (multipart, in parallel)' : ''}, with a progress bar`);
     const original = join(work, 'my_archive.bin');
     say(`  Generating ${formatBytes(size)} of random data...`);
     await makeFile(original, size);
@@ -225,7 +227,7 @@ async function tour(options: TourOptions): Promise<void> {
     } finally {
       down.stop();
     }
-    say(`  ${formatBytes(downloaded.bytes)} written to restored.bin; every 16 MiB chunk and the whole file verified.`);
+    say(`  ${formatBytes(downloaded.bytes)} written to restored.bin; every ${formatBytes(DEFAULT_CHUNK_SIZE)} chunk and the whole file verified.`);
 
     // 7. Compare tree hashes.
     step(7, 'Compare tree hashes');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEndpoint } from '../helpers/endpoint.js';
 import { cliEnv, finish, json, runCli, startCli } from './run.js';
 
 const TOUR = fileURLToPath(new URL('../../dist/cli/tour.js', import.meta.url));
@@ -58,5 +59,20 @@ describe('the tour (npm start)', () => {
     expect(r.stdout).toContain("glacier.Vault(accountId='-', name='test-201610') deleted");
     expect(r.stdout).toMatch(/Tour finished in /);
     expect(r.stdout).not.toMatch(/\r|\x1b\[/);
+  }, 60_000);
+
+  it('runs against another endpoint with --endpoint, in uniquely named vaults it removes', async () => {
+    const ep = await startTestEndpoint();
+    try {
+      const r = await finish(startCli(['--endpoint', ep.endpoint, '--size', '2', '--poll-interval', '50'], cliEnv('http://unused', { AWS_ENDPOINT_URL_GLACIER: '' }), TOUR));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`Endpoint: ${ep.endpoint}`);
+      expect(r.stdout).toMatch(/glacier\.Vault\(accountId='-', name='glacier-resource-tour-[a-z0-9]+-[0-9a-f]{6}'\) deleted/);
+      expect(r.stdout).toContain('All four match');
+      const left = json<unknown[]>(await runCli(['--json', 'vaults'], cliEnv(ep.endpoint)));
+      expect(left).toEqual([]);
+    } finally {
+      await ep.close();
+    }
   }, 60_000);
 });
