@@ -237,6 +237,22 @@ def test_data_retrieval_policy(client, restore_data_retrieval_policy):
     assert client.get_data_retrieval_policy()["Policy"] == policy
 
 
+def test_bytes_per_hour_policy_limits_standard_retrievals_only(client, vault, restore_data_retrieval_policy):
+    archive_id = upload(client, vault.name, b"x" * 200_000)["archiveId"]
+    client.set_data_retrieval_policy(Policy={"Rules": [{"Strategy": "BytesPerHour", "BytesPerHour": 1}]})
+
+    with client_error("PolicyEnforcedException", 400):
+        client.initiate_job(
+            vaultName=vault.name,
+            jobParameters={"Type": "archive-retrieval", "ArchiveId": archive_id, "Tier": "Standard"},
+        )
+    # Data retrieval policies apply to Standard retrievals only.
+    bulk = client.initiate_job(
+        vaultName=vault.name, jobParameters={"Type": "archive-retrieval", "ArchiveId": archive_id, "Tier": "Bulk"}
+    )
+    assert bulk["jobId"]
+
+
 @pytest.mark.parametrize(
     "policy",
     [
