@@ -14,6 +14,7 @@ import type { Token } from 'stream-json/parser.js';
 import { DownloadError, ValidationError } from '../errors.js';
 import { validateInventoryFormat, type InventoryFormat } from '../validation.js';
 import type { JobOutputSource } from './download.js';
+import { DEFAULT_RETRIES, backoffDelay, isTransientError, sleep, withoutSdkRetries, type RetryOptions } from './retry.js';
 
 /** One archive in an inventory. */
 export interface InventoryArchive {
@@ -185,7 +186,8 @@ export function parseInventory(input: InventoryInput, format: InventoryFormat | 
 /**
  * Reads the output of a completed inventory-retrieval job, streaming: the
  * records are parsed as the bytes arrive. The format is taken from the job
- * (DescribeJob) unless given. Iterate it once.
+ * (DescribeJob) unless given. A broken connection is resumed with a ranged
+ * request from the byte where it stopped (see `retry`). Iterate it once.
  *
  * @throws {@link DownloadError} when the job is not a finished inventory retrieval.
  *
@@ -196,7 +198,10 @@ export function parseInventory(input: InventoryInput, format: InventoryFormat | 
  * }
  * ```
  */
-export function readInventory(source: JobOutputSource, options: { format?: 'JSON' | 'CSV'; signal?: AbortSignal } = {}): InventoryReader {
+export function readInventory(
+  source: JobOutputSource,
+  options: { format?: 'JSON' | 'CSV'; signal?: AbortSignal; retry?: RetryOptions } = {},
+): InventoryReader {
   if (options.format !== undefined) validateInventoryFormat(options.format);
   const { client, accountId, vaultName, jobId } = source;
   if (typeof jobId !== 'string' || jobId === '') throw new ValidationError('jobId', 'readInventory needs the id of an inventory-retrieval job.');
@@ -211,9 +216,49 @@ export function readInventory(source: JobOutputSource, options: { format?: 'JSON
     }
     reader.vaultArn ??= job.VaultARN;
     const format = validateInventoryFormat(options.format ?? job.InventoryRetrievalParameters?.Format ?? 'JSON');
-    const out = await client.send(new GetJobOutputCommand({ accountId, vaultName, jobId }), send);
-    const body = out.body as Readable | undefined;
-    if (!body) throw new DownloadError(jobId, `GetJobOutput returned no body for inventory job ${jobId}.`);
+    const body = Readable.from(outputBytes(source, job.InventorySizeInBytes, options));
     yield* format === 'CSV' ? csvRecords(body) : jsonRecords(body, reader);
   });
+}
+
+/**
+ * The bytes of a job's output, as one stream. When the connection breaks
+ * (or another transient error occurs), the output is requested again from
+ * the byte where it stopped, with back-off, so a long inventory does not
+ * start over.
+ */
+async function* outputBytes(
+  source: JobOutputSource,
+  size: number | undefined,
+  options: { signal?: AbortSignal; retry?: RetryOptions },
+): AsyncGenerator<Buffer> {
+  const { client, accountId, vaultName, jobId } = source;
+  const retries = options.retry?.retries ?? DEFAULT_RETRIES;
+  let offset = 0;
+  let failures = 0;
+  for (;;) {
+    try {
+      const range = offset > 0 ? { range: `bytes=${offset}-${size === undefined ? '' : size - 1}` } : {};
+      const command = withoutSdkRetries(new GetJobOutputCommand({ accountId, vaultName, jobId, ...range }));
+      const out = await client.send(command, options.signal ? { abortSignal: options.signal } : {});
+      const body = out.body as Readable | undefined;
+      if (!body) throw new DownloadError(jobId, `GetJobOutput returned no body for inventory job ${jobId}.`);
+      try {
+        for await (const piece of body as AsyncIterable<Buffer>) {
+          offset += piece.byteLength;
+          yield piece;
+        }
+      } finally {
+        if (!body.readableEnded) body.destroy();
+      }
+      if (size !== undefined && offset < size) {
+        throw Object.assign(new Error(`The inventory ended at byte ${offset} of ${size}.`), { name: 'IncompleteBodyError' });
+      }
+      return;
+    } catch (error) {
+      failures++;
+      if (options.signal?.aborted || failures > retries || !isTransientError(error)) throw error;
+      await sleep(backoffDelay(failures, options.retry), options.signal);
+    }
+  }
 }

@@ -130,6 +130,37 @@ export async function withRetries<T>(
   });
 }
 
+/**
+ * The back-off before retry number `retry` (1 for the first retry): the same
+ * exponential schedule with jitter that {@link withRetries} uses, for loops
+ * that cannot be expressed as one retried function (a stream resumed where
+ * it broke off).
+ */
+export function backoffDelay(retry: number, options: RetryOptions = {}): number {
+  const min = options.minDelay ?? DEFAULT_MIN_DELAY;
+  const max = options.maxDelay ?? DEFAULT_MAX_DELAY;
+  return Math.min(max, min * 2 ** Math.max(0, retry - 1) * (1 + Math.random()));
+}
+
+/** Waits `ms` milliseconds, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** A command whose middleware stack can be changed for that command alone. */
 export interface CommandWithStack {
   middlewareStack: {

@@ -44,3 +44,19 @@ it('refuses a job that is not an inventory retrieval', async () => {
     })(),
   ).rejects.toBeInstanceOf(DownloadError);
 });
+
+for (const kind of ['drop', '500'] as const) {
+  it(`resumes an inventory download from where it broke off (${kind})`, async () => {
+    const jobId = await h.inventoryJob('JSON');
+    h.env.server.setFaults(`GetJobOutput:1#2:${kind}`);
+    h.sent.length = 0;
+    try {
+      const records = [];
+      for await (const r of readInventory({ ...h.target, jobId }, { retry: { minDelay: 1, maxDelay: 5 } })) records.push(r);
+      expect(records.map((r) => r.archiveId).sort()).toEqual(uploaded.map((u) => u.archiveId).sort());
+      expect(h.count('GetJobOutput')).toBe(3);
+    } finally {
+      h.env.server.setFaults(undefined);
+    }
+  });
+}
