@@ -11,6 +11,7 @@ import type { JobWaitOptions } from '../waiters/job-completion.js';
 import { Resource, defineAccessors, responseId } from './base.js';
 import { archiveRetrievalParameters, type ArchiveRetrievalOptions } from './job-parameters.js';
 import { Job } from './job.js';
+import { findReusableRetrieval } from './retrieval-reuse.js';
 import { ARCHIVE_MODEL } from './model.js';
 import { checkOptions, sendOptions, type RequestOptions } from './options.js';
 import type { ErrorHints } from './service-errors.js';
@@ -52,12 +53,21 @@ export interface ArchiveDownloadOptions
     Omit<DownloadOptions, 'signal'> {
   /** Cancels the retrieval wait and the download (the job itself cannot be cancelled). */
   signal?: AbortSignal;
+  /**
+   * Reuse a retrieval job of the same archive and range that succeeded or is
+   * still in progress (at the same tier), instead of starting a new one.
+   * Default true: running `download()` again after an interruption then
+   * resumes without a new retrieval's cost and wait.
+   */
+  reuseJob?: boolean;
 }
 
 /** What {@link Archive.download} did: the retrieval job and the downloaded output. */
 export interface ArchiveDownloadResult extends DownloadResult {
   /** The retrieval job, loaded. */
   job: Job;
+  /** True when an existing retrieval job was reused. */
+  reused: boolean;
 }
 
 /** Converts an inventory record to archive data. */
@@ -140,17 +150,26 @@ export class Archive extends Resource<ArchiveIdentifiers, ArchiveData> {
   }
 
   /**
-   * Retrieves and downloads the archive in one call: starts a retrieval job,
-   * waits for it (hours for the Standard tier), then downloads its output to
-   * `target` (a file path or a writable stream), verifying tree hashes.
+   * Retrieves and downloads the archive in one call: finds a retrieval job
+   * of this archive and range that can be reused (see `reuseJob`) or starts
+   * one, waits for it (hours for the Standard tier), then downloads its
+   * output to `target` (a file path or a writable stream), verifying tree
+   * hashes. A file download interrupted before resumes where it stopped.
    */
   async download(target: string | Writable, options?: ArchiveDownloadOptions): Promise<ArchiveDownloadResult> {
-    const opts = checkOptions(options, [...RETRIEVAL_KEYS, ...WAIT_KEYS, ...DOWNLOAD_KEYS, 'signal'], 'archive.download()');
+    const opts = checkOptions(options, [...RETRIEVAL_KEYS, ...WAIT_KEYS, ...DOWNLOAD_KEYS, 'signal', 'reuseJob'], 'archive.download()');
     const signal = opts.signal ? { signal: opts.signal } : {};
-    const job = await this.initiateArchiveRetrieval(pick(opts, RETRIEVAL_KEYS));
+    const retrieval = pick(opts, RETRIEVAL_KEYS);
+    const parameters = archiveRetrievalParameters(this.id, retrieval, this.loaded?.Size);
+    let job: Job | undefined;
+    if (opts.reuseJob ?? true) {
+      job = await findReusableRetrieval(this.Vault().jobs.pages(signal), this.id, parameters);
+    }
+    const reused = job !== undefined;
+    job ??= await this.initiateArchiveRetrieval(retrieval);
     await job.waitUntilCompleted({ ...pick(opts, WAIT_KEYS), ...signal });
     const result = await job.download(target, { ...pick(opts, DOWNLOAD_KEYS), ...signal });
-    return { ...result, job };
+    return { ...result, job, reused };
   }
 
   /** The archive's vault; no request is made. */

@@ -90,7 +90,61 @@ describe('Archive over HTTP', () => {
     expect(result.job.statusCode).toBe('Succeeded');
     expect(result.job.tier).toBe('Expedited');
     expect(polls.at(-1)).toBe('Succeeded');
+    expect(result.reused).toBe(false);
     await expect(archive.download(path, { tire: 'Bulk' } as object)).rejects.toThrow(/no option 'tire'/);
+  });
+
+  it('download again reuses the retrieval job of the same archive and range', async () => {
+    const archive = await vault.uploadArchive({ body: content });
+    const path = join(dir, 'again.bin');
+    const first = await archive.download(path, { pollInterval: 5 });
+    const second = await archive.download(path, { pollInterval: 5 });
+    expect(second.reused).toBe(true);
+    expect(second.job.id).toBe(first.job.id);
+    expect(readFileSync(path).equals(Buffer.from(content))).toBe(true);
+    const fresh = await archive.download(path, { pollInterval: 5, reuseJob: false });
+    expect(fresh.reused).toBe(false);
+    expect(fresh.job.id).not.toBe(first.job.id);
+    const ranged = await archive.download(join(dir, 'first-mib.bin'), { pollInterval: 5, range: { start: 0, end: MiB - 1 } });
+    expect(ranged.reused).toBe(false);
+    expect(ranged.bytes).toBe(MiB);
+    const mine = (await vault.jobs.toArray()).filter((j) => j.archiveId === archive.id);
+    expect(mine).toHaveLength(3);
+  });
+
+  it('download waits on a retrieval already in progress at the same tier', async () => {
+    const slow = await startTestEndpoint({ jobDelay: 3600 });
+    try {
+      const g = resource({ client: slow.client });
+      const v = await g.createVault({ vaultName: 'in-progress' });
+      const archive = await v.uploadArchive({ body: 'wait for me' });
+      const started = await archive.initiateArchiveRetrieval({ tier: 'Bulk' });
+      const sink = new Collect();
+      const result = await archive.download(sink, {
+        tier: 'Bulk',
+        pollInterval: 5,
+        onPoll: (j) => {
+          if (j.statusCode === 'InProgress') slow.server.clock.advance(3601_000);
+        },
+      });
+      expect(result.reused).toBe(true);
+      expect(result.job.id).toBe(started.id);
+      expect(Buffer.concat(sink.chunks).toString()).toBe('wait for me');
+      const other = await archive.initiateArchiveRetrieval({ tier: 'Bulk' });
+      const expedited = await archive.download(new Collect(), {
+        tier: 'Expedited',
+        pollInterval: 5,
+        reuseJob: true,
+        onPoll: (j) => {
+          if (j.statusCode === 'InProgress') slow.server.clock.advance(3601_000);
+        },
+      });
+      expect(expedited.reused).toBe(true);
+      expect(expedited.job.id).toBe(started.id); // the Succeeded one wins over any in progress
+      expect(expedited.job.id).not.toBe(other.id);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('delete removes the archive (idempotently) and keeps its known data', async () => {
