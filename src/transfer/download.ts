@@ -2,6 +2,15 @@
  * Downloading a job's output: ranged, concurrent, tree-hash-verified,
  * resumable.
  *
+ * **Defaults.** 16 MiB chunks (a power of two MiB, so each is tree-hash
+ * aligned and Glacier returns its checksum), 4 at a time. Each chunk is tried
+ * up to 7 times (see {@link RetryOptions}) on transient errors, short
+ * bodies and tree-hash mismatches.
+ *
+ * **Memory.** To a file: about `concurrency × 1 MiB` plus the runtime's own,
+ * whatever the chunk size. To a Writable: about `concurrency × chunkSize`,
+ * since chunks that arrive early wait for their turn.
+ *
  * @module
  */
 import { DescribeJobCommand, GetJobOutputCommand, type DescribeJobCommandOutput, type GlacierClient } from '@aws-sdk/client-glacier';

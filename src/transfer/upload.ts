@@ -2,6 +2,31 @@
  * Uploading an archive: one request for small bodies, a concurrent,
  * retried, resumable multipart upload for the rest.
  *
+ * **Defaults.** Bodies of known length up to 64 MiB go in one UploadArchive
+ * request. Larger ones use 16 MiB parts (or the smallest power of two that
+ * fits 10,000 parts: 32 MiB from 156.25 GiB, 64 MiB from 312.5 GiB, …,
+ * 4 GiB up to Glacier's 40,000 GiB limit), 4 in flight. Streams of unknown
+ * length use 32 MiB parts, which caps them at 312.5 GiB; pass `size` (or a
+ * larger `partSize`) for bigger ones.
+ *
+ * **Memory.** At most `concurrency` parts are held at once (the one being
+ * read and hashed counts), so memory is about `concurrency × partSize` plus
+ * the runtime's own (Node and the SDK take about 64 MiB). In-memory bodies
+ * are sent as views, not copies.
+ *
+ * **Requests and cost.** Glacier bills each request: an archive of N bytes
+ * costs ⌈N / partSize⌉ part requests plus an initiate and a complete.
+ * Larger parts mean fewer requests but more memory and more bytes re-sent
+ * when a part fails.
+ *
+ * **Retries.** Each part (and a single-request upload) is tried up to
+ * `retry.retries + 1` times (7 by default) on 408, 429, 5xx, throttling
+ * (including `LimitExceededException`), and dropped or reset connections,
+ * waiting 0.5 s, 1 s, 2 s, … (×1–2 jitter, at most 30 s) in between. The
+ * SDK's own retries are switched off for these requests, so the count is
+ * exact. Initiate, list, complete and abort requests keep the client's retry
+ * settings.
+ *
  * @module
  */
 import {
