@@ -139,11 +139,12 @@ def record_calls(client) -> list:
 class LocalEndpoint:
     """A `node dist/local/cli.js` process, stopped by close()."""
 
-    def __init__(self, *args: str, timeout: float = 20.0):
+    def __init__(self, *args: str, timeout: float = 20.0, in_memory: bool = True):
         if not CLI_JS.exists():
             raise RuntimeError(f"{CLI_JS} is missing: run `npm run build` first")
+        storage = ["--in-memory"] if in_memory else []
         self.proc = subprocess.Popen(
-            ["node", str(CLI_JS), "--port", "0", "--in-memory", *args],
+            ["node", str(CLI_JS), "--port", "0", *storage, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -165,6 +166,11 @@ class LocalEndpoint:
             self.close()
             raise RuntimeError(f"the endpoint did not start within {timeout}s")
         self.url = found["url"]
+
+    def kill(self):
+        """SIGKILL, as a crash would."""
+        self.proc.kill()
+        self.proc.wait(5)
 
     def close(self):
         if self.proc.poll() is None:
@@ -270,6 +276,24 @@ class RawResponse:
         return json.loads(self.body.decode("utf-8"))
 
 
+def signed_headers(url: str, method: str, path: str, headers: dict | None = None, body: bytes = b"",
+                   access_key: str = ACCESS_KEY, secret_key: str = SECRET_KEY, service: str = "glacier",
+                   signed_at: datetime.datetime | None = None) -> dict:
+    """The headers of a SigV4-signed request, as botocore would send them."""
+    hdrs = {"x-amz-glacier-version": "2012-06-01"}
+    hdrs.update(headers or {})
+    hdrs = {k: v for k, v in hdrs.items() if v is not None}  # None removes a header
+    request = AWSRequest(method=method, url=url + path, data=body, headers=hdrs)
+    request.context["payload_signing_enabled"] = True
+    signer = SigV4Auth(Credentials(access_key, secret_key), service, REGION)
+    if signed_at is None:
+        signer.add_auth(request)
+    else:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+            signer.add_auth(request)
+    return dict(request.prepare().headers.items())
+
+
 def raw_request(url: str, method: str, path: str, headers: dict | None = None,
                 body: bytes = b"", sign: bool = True, access_key: str = ACCESS_KEY,
                 secret_key: str = SECRET_KEY, service: str = "glacier",
@@ -280,22 +304,13 @@ def raw_request(url: str, method: str, path: str, headers: dict | None = None,
     time, to check how the endpoint treats a mis-scoped or stale signature.
     """
     parsed = urllib.parse.urlsplit(url)
-    hdrs = {"x-amz-glacier-version": "2012-06-01"}
-    hdrs.update(headers or {})
-    hdrs = {k: v for k, v in hdrs.items() if v is not None}  # None removes a header
-    request = AWSRequest(method=method, url=url + path, data=body, headers=hdrs)
     if sign:
-        request.context["payload_signing_enabled"] = True
-        signer = SigV4Auth(Credentials(access_key, secret_key), service, REGION)
-        if signed_at is None:
-            signer.add_auth(request)
-        else:
-            with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
-                signer.add_auth(request)
-    prepared = request.prepare()
+        send_headers = signed_headers(url, method, path, headers, body, access_key, secret_key, service, signed_at)
+    else:
+        send_headers = {k: v for k, v in {"x-amz-glacier-version": "2012-06-01", **(headers or {})}.items()
+                        if v is not None}
     conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
     try:
-        send_headers = {k: v for k, v in prepared.headers.items()}
         conn.request(method, path, body=body or None, headers=send_headers)
         resp = conn.getresponse()
         data = resp.read()
