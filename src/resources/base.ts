@@ -118,6 +118,20 @@ export abstract class Resource<Ids extends object, Data extends object> {
     return `glacier.${model.name}(${args.join(', ')})`;
   }
 
+  /**
+   * What `JSON.stringify` writes: the resource type, its identifiers and any
+   * loaded data, e.g. `{"resource":"Vault","identifiers":{"accountId":"-","name":"v"},"data":{...}}`.
+   */
+  toJSON(): { resource: ResourceName; identifiers: Readonly<Ids>; data?: Readonly<Data> } {
+    const { model, identifiers, data } = stateOf(this);
+    const json: { resource: ResourceName; identifiers: Readonly<Ids>; data?: Readonly<Data> } = {
+      resource: model.name,
+      identifiers: identifiers as unknown as Readonly<Ids>,
+    };
+    if (data !== undefined) json.data = data as Readonly<Data>;
+    return json;
+  }
+
   /** Prints the same as {@link toString} in `console.log` and `util.inspect`. */
   [inspect.custom](): string {
     return this.toString();

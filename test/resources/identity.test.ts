@@ -114,7 +114,13 @@ describe('resource identity', () => {
     expect(vault?.lastInventoryDate).toBeUndefined();
     await vault?.load();
     expect(vault?.numberOfArchives).toBe(3);
+    expect(JSON.parse(JSON.stringify(vault))).toEqual({
+      resource: 'Vault',
+      identifiers: { accountId: '-', name: 'v' },
+      data: { VaultName: 'v', NumberOfArchives: 3 },
+    });
     await vault?.addTags({ a: 'b' });
+    expect(JSON.stringify(vault)).toBe('{"resource":"Vault","identifiers":{"accountId":"-","name":"v"}}');
     expect(() => vault?.numberOfArchives).toThrow(ResourceNotLoadedError);
   });
 });
