@@ -7,12 +7,12 @@
  * @module
  */
 import {
+  GlacierClient,
   paginateListJobs,
   paginateListMultipartUploads,
   paginateListParts,
   paginateListVaults,
   type DescribeVaultOutput,
-  type GlacierClient,
   type GlacierJobDescription,
   type GlacierPaginationConfiguration,
   type ListPartsOutput,
@@ -57,6 +57,19 @@ function rejectUnknownKeys(filter: object, allowed: readonly string[], name: str
   }
 }
 
+/**
+ * The SDK paginators accept only instances of their own GlacierClient class;
+ * a client from another copy of the SDK (or any object with a compatible
+ * `send`) is wrapped in one that forwards `send`.
+ */
+function paginatorClient(client: GlacierClient): GlacierClient {
+  if (client instanceof GlacierClient) return client;
+  const other = client as { send: (...args: unknown[]) => unknown };
+  const forward: GlacierClient = Object.create(GlacierClient.prototype);
+  Object.defineProperty(forward, 'send', { value: (...args: unknown[]) => other.send(...args) });
+  return forward;
+}
+
 function listSource<F extends ListFilter, Input, Output, Element, T>(
   spec: ListSpec<F, Input, Output, Element, T>,
 ): CollectionSource<T, F> {
@@ -64,7 +77,7 @@ function listSource<F extends ListFilter, Input, Output, Element, T>(
     name: spec.name,
     checkFilter: spec.checkFilter,
     async *pages(request: PageRequest<F>): AsyncGenerator<T[], void, undefined> {
-      const config: GlacierPaginationConfiguration = { client: spec.client };
+      const config: GlacierPaginationConfiguration = { client: paginatorClient(spec.client) };
       if (request.pageSize !== undefined) config.pageSize = request.pageSize;
       if (request.marker !== undefined) config.startingToken = request.marker;
       const extra = request.signal ? [{ abortSignal: request.signal }] : [];

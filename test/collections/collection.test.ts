@@ -176,3 +176,18 @@ describe('collection printing', () => {
     expect(inspect(vault.MultipartUpload('u').parts())).toBe("glacier.MultipartUpload(accountId='-', vaultName='v', id='u').parts()");
   });
 });
+
+describe('clients from another copy of the SDK', () => {
+  it('lists through any client with a compatible send', async () => {
+    const calls: unknown[] = [];
+    const foreign = {
+      send: async (command: { input: unknown }) => {
+        calls.push(command.input);
+        return { VaultList: [{ VaultName: 'elsewhere' }] };
+      },
+    };
+    const glacier = resource({ client: foreign as never });
+    expect((await glacier.vaults.toArray()).map((v) => v.name)).toEqual(['elsewhere']);
+    expect(calls).toHaveLength(1);
+  });
+});
