@@ -77,7 +77,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const output = new Output(globalOptions(program));
     if (debug) process.stderr.write(`${inspectError(error)}\n`);
     output.note(errorLine(error));
-    return exitCodeFor(error);
+    const exitCode = exitCodeFor(error);
+    // Scripts reading --json get the failure as a document too.
+    if (output.json) output.result({ error: { name: error instanceof Error ? error.name : 'Error', message: errorLine(error).replace(/^glacier: (\w+: )?/, ''), exitCode } }, () => '');
+    return exitCode;
   }
 }
 

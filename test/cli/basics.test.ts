@@ -60,6 +60,14 @@ describe('glacier: help, usage and errors', () => {
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 
+  it('with --json, a failure is also a JSON document on stdout', async () => {
+    const r = await runCli(['--json', 'vault', 'describe', 'no-such-vault'], env);
+    expect(r.code).toBe(3);
+    expect(json(r)).toEqual({
+      error: { name: 'ResourceNotFoundException', message: expect.stringContaining('no-such-vault'), exitCode: 3 },
+    });
+  });
+
   it('cannot reach the endpoint: exit 4, one line', async () => {
     const r = await runCli(['--endpoint', 'http://127.0.0.1:9', 'vaults'], { ...env, AWS_MAX_ATTEMPTS: '1' });
     expect(r.code).toBe(4);
