@@ -19,7 +19,7 @@
 export { resource, createGlacierClient, type ResourceOptions } from './client.js';
 
 // Resources.
-export { Resource, type ResourceMeta } from './resources/base.js';
+export { Resource, type ResourceMeta, type ResourceJson } from './resources/base.js';
 export { ServiceResource } from './resources/service-resource.js';
 export { Account, DATA_RETRIEVAL_STRATEGIES, type AccountIdentifiers, type CreateVaultOptions } from './resources/account.js';
 export {

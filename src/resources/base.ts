@@ -10,6 +10,16 @@ import { GlacierResourceError, ResourceNotLoadedError, ValidationError } from '.
 import type { ResourceModel, ResourceName } from './model.js';
 import { nameServiceError, type ErrorHints } from './service-errors.js';
 
+/** What `JSON.stringify` writes for a resource. */
+export interface ResourceJson<Ids extends object, Data extends object> {
+  /** The resource type's name, e.g. `Vault`. */
+  resource: ResourceName;
+  /** The identifiers, by name. */
+  identifiers: Readonly<Ids>;
+  /** The loaded data, when there is some. */
+  data?: Readonly<Data>;
+}
+
 /** A resource's metadata, as in boto3's `resource.meta`. */
 export interface ResourceMeta<Ids extends object, Data extends object> {
   /** The service's name: always `glacier`. */
@@ -122,9 +132,9 @@ export abstract class Resource<Ids extends object, Data extends object> {
    * What `JSON.stringify` writes: the resource type, its identifiers and any
    * loaded data, e.g. `{"resource":"Vault","identifiers":{"accountId":"-","name":"v"},"data":{...}}`.
    */
-  toJSON(): { resource: ResourceName; identifiers: Readonly<Ids>; data?: Readonly<Data> } {
+  toJSON(): ResourceJson<Ids, Data> {
     const { model, identifiers, data } = stateOf(this);
-    const json: { resource: ResourceName; identifiers: Readonly<Ids>; data?: Readonly<Data> } = {
+    const json: ResourceJson<Ids, Data> = {
       resource: model.name,
       identifiers: identifiers as unknown as Readonly<Ids>,
     };
