@@ -161,8 +161,13 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
   } else {
     throw invalidParameter(`Invalid job type: ${type}. Valid types are archive-retrieval, inventory-retrieval and select.`);
   }
-  const current = b.vault(ctx.params);
-  current.jobs.set(id, job);
+  // The vault or the archive may have gone while the job was being set up.
+  const current = b.state.vaults.get(vault.name);
+  if (current !== vault || (job.archiveId !== null && vault.archives.get(job.archiveId)?.segments !== job.output.segments)) {
+    if (job.action === 'InventoryRetrieval') await b.release(job.output.segments.map((s) => s.key));
+    throw current !== vault ? notFound(`Vault not found for ARN: ${b.vaultArn(vault.name)}`) : notFound(`Archive not found: ${job.archiveId}`);
+  }
+  vault.jobs.set(id, job);
   await b.commitAndRelease();
   sendEmpty(ctx.res, 202, { Location: `${b.vaultPath(vault.name)}/jobs/${id}`, 'x-amz-job-id': id });
 }
