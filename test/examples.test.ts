@@ -145,6 +145,26 @@ describe('examples/', () => {
   }, 60_000);
 });
 
+describe('docs/testing.md: the local endpoint recipe works as written', () => {
+  it('starts an endpoint from glacier-resource/local and round-trips an archive', async () => {
+    const { startLocalGlacier } = await import('glacier-resource/local');
+    const local = await startLocalGlacier({ inMemory: true, jobDelay: 0 });
+    try {
+      const glacier = resource({ endpoint: local.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const vault = await glacier.createVault({ vaultName: 'test-backups' });
+      const archive = await vault.uploadArchive({ body: Buffer.from('hello'), archiveDescription: 'hello.txt' });
+      const job = await archive.initiateArchiveRetrieval();
+      await job.waitUntilCompleted({ pollInterval: 10 });
+      const target = join(work, 'hello.restored.txt');
+      await job.download(target);
+      expect(archive.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(await readFile(target, 'utf8')).toBe('hello');
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('docs/testing.md: the aws-sdk-client-mock recipes work as written', () => {
   const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 
