@@ -160,7 +160,7 @@ function validate(source: JobOutputSource, target: string | Writable, options: D
  *   The chunk hashes are combined and checked against the job's
  *   `SHA256TreeHash`.
  * - **File target:** each response streams into `PATH.partial` at its
- *   offset (hashed on the way, written in 1 MiB pieces); `PATH.partial` is
+ *   offset (hashed on the way, written 1 MiB at a time); `PATH.partial` is
  *   renamed to `PATH` only once every chunk and the whole have verified, so
  *   `PATH` never holds unverified bytes. A small record
  *   (`PATH.partial.json`) lists the chunks that verified; a later call for
@@ -209,7 +209,7 @@ interface Chunk {
   treeHash: string;
 }
 
-/** Pieces of a response coalesced into writes of about this many bytes at their offsets. */
+/** A response's pieces are gathered into writes of this many bytes at their offsets. */
 const FILE_WRITE_SIZE = MiB;
 
 class ChunkedDownload {
@@ -220,6 +220,8 @@ class ChunkedDownload {
   readonly #chunkSize: number;
   readonly #slots: Slots;
   readonly #pool: BufferPool;
+  /** 1 MiB staging buffers for writes to the `.partial` file, one per chunk in flight. */
+  readonly #staging = new BufferPool(FILE_WRITE_SIZE);
   /** The `.partial` file, when downloading to a file: chunks stream straight into it. */
   #file: FileHandle | undefined;
   readonly #hashes: string[] = [];
@@ -436,15 +438,13 @@ class ChunkedDownload {
         const body = out.body as Readable | undefined;
         const tree = new TreeHash();
         let filled = 0;
-        let pending: Buffer[] = [];
-        let pendingBytes = 0;
+        // File target: pieces are hashed, then staged into 1 MiB writes at their offsets.
+        const staging = file ? this.#staging.take() : undefined;
+        let staged = 0;
         const flush = async () => {
-          if (!file || pendingBytes === 0) return;
-          const pieces = pending;
-          const at = range.start + filled - pendingBytes;
-          pending = [];
-          pendingBytes = 0;
-          await writeAllAt(file, pieces, at);
+          if (!file || !staging || staged === 0) return;
+          await writeFully(file, staging.subarray(0, staged), range.start + filled - staged);
+          staged = 0;
         };
         try {
           if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
@@ -452,17 +452,23 @@ class ChunkedDownload {
             if (filled + piece.byteLength > length) {
               throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
             }
-            if (scratch) piece.copy(scratch, filled);
-            else {
-              tree.update(piece);
-              pending.push(piece);
-              pendingBytes += piece.byteLength;
+            if (scratch) {
+              piece.copy(scratch, filled);
+              filled += piece.byteLength;
+              continue;
             }
-            filled += piece.byteLength;
-            if (pendingBytes >= FILE_WRITE_SIZE) await flush();
+            tree.update(piece);
+            for (let offset = 0; offset < piece.byteLength; ) {
+              const n = piece.copy(staging!, staged, offset);
+              staged += n;
+              offset += n;
+              filled += n;
+              if (staged === staging!.byteLength) await flush();
+            }
           }
           await flush();
         } finally {
+          if (staging) this.#staging.give(staging);
           if (body && !body.readableEnded) body.destroy();
         }
         if (filled !== length) {
@@ -490,23 +496,11 @@ class ChunkedDownload {
   }
 }
 
-/** Writes `pieces` back to back at `position`. */
-async function writeAllAt(handle: FileHandle, pieces: Buffer[], position: number): Promise<void> {
-  let rest = pieces;
-  let at = position;
-  while (rest.length > 0) {
-    const { bytesWritten } = await handle.writev(rest, at);
-    at += bytesWritten;
-    let skip = bytesWritten;
-    const next: Buffer[] = [];
-    for (const piece of rest) {
-      if (skip >= piece.byteLength) skip -= piece.byteLength;
-      else {
-        next.push(skip > 0 ? piece.subarray(skip) : piece);
-        skip = 0;
-      }
-    }
-    rest = next;
+async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
+    written += bytesWritten;
   }
 }
 
