@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadMultipartPart } from './multipart.js';
@@ -235,6 +236,15 @@ export function createGlacierServer(settings: ServerSettings): Server {
         query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
       }
       await verifier.verify(req, { rawPath, query, ...(body ? { body } : {}) });
+    }
+    const declaredHash = header(req, 'x-amz-content-sha256');
+    if (body && declaredHash !== undefined && /^[0-9a-fA-F]{64}$/.test(declaredHash)) {
+      const computed = createHash('sha256').update(body).digest('hex');
+      if (computed !== declaredHash.toLowerCase()) {
+        throw invalidParameter(
+          `The value passed in as x-amz-content-sha256 does not match computed payload hash. Computed digest: ${computed} expected hash: ${declaredHash}`,
+        );
+      }
     }
     if (!header(req, 'x-amz-glacier-version')) throw missingParameter('Required header x-amz-glacier-version is missing.');
     if (params.accountId !== '-' && params.accountId !== backend.settings.accountId) {
