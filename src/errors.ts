@@ -8,6 +8,7 @@
 
 /** Base class of every error this library raises itself. */
 export class GlacierResourceError extends Error {
+  /** The error's name, `GlacierResourceError`. */
   override name = 'GlacierResourceError';
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -19,6 +20,7 @@ export class GlacierResourceError extends Error {
  * is wrong and what Glacier accepts.
  */
 export class ValidationError extends GlacierResourceError {
+  /** The error's name, `ValidationError`. */
   override name = 'ValidationError';
   /** The name of the offending parameter, e.g. `vaultName`. */
   readonly parameter: string;
@@ -34,11 +36,13 @@ export class ValidationError extends GlacierResourceError {
  * a resource without a load comes from.
  */
 export class ResourceNotLoadedError extends GlacierResourceError {
+  /** The error's name, `ResourceNotLoadedError`. */
   override name = 'ResourceNotLoadedError';
 }
 
 /** A retrieval or inventory job finished with status `Failed`. */
 export class JobFailedError extends GlacierResourceError {
+  /** The error's name, `JobFailedError`. */
   override name = 'JobFailedError';
   /** The job id. */
   readonly jobId: string;
@@ -53,18 +57,27 @@ export class JobFailedError extends GlacierResourceError {
 
 /** Waiting for a job or a vault took longer than the allowed time. */
 export class WaitTimeoutError extends GlacierResourceError {
+  /** The error's name, `WaitTimeoutError`. */
   override name = 'WaitTimeoutError';
 }
 
 /** Bytes did not hash to the tree hash that Glacier (or the caller) gave for them. */
 export class TreeHashMismatchError extends GlacierResourceError {
+  /** The error's name, `TreeHashMismatchError`. */
   override name = 'TreeHashMismatchError';
   /** The tree hash that was expected. */
   readonly expected: string;
   /** The tree hash of the bytes actually seen. */
   readonly actual: string;
   /** The inclusive byte range that was checked, when only part of a payload was. */
-  readonly range: { start: number; end: number } | undefined;
+  readonly range:
+    | {
+        /** The first byte checked. */
+        start: number;
+        /** The last byte checked (inclusive). */
+        end: number;
+      }
+    | undefined;
   constructor(expected: string, actual: string, range?: { start: number; end: number }, what = 'Data') {
     const where = range ? ` for bytes ${range.start}-${range.end}` : '';
     super(`${what}${where} has tree hash ${actual}, but ${expected} was expected.`);
@@ -80,6 +93,7 @@ export class TreeHashMismatchError extends GlacierResourceError {
  * `uploadArchive({ ..., uploadId })`) or the upload was aborted.
  */
 export class UploadError extends GlacierResourceError {
+  /** The error's name, `UploadError`. */
   override name = 'UploadError';
   /** The multipart upload id, when one had been initiated. */
   readonly uploadId: string | undefined;
@@ -94,6 +108,7 @@ export class UploadError extends GlacierResourceError {
 
 /** A download could not be completed (after retries) or its output did not verify. */
 export class DownloadError extends GlacierResourceError {
+  /** The error's name, `DownloadError`. */
   override name = 'DownloadError';
   /** The job whose output was being downloaded. */
   readonly jobId: string;

@@ -131,7 +131,14 @@ export function validateInventoryFormat(format: unknown, parameter = 'format'): 
 }
 
 /** An inclusive byte range, as an object or in Glacier's `start-end` string form. */
-export type RangeInput = string | { start: number; end: number };
+export type RangeInput =
+  | string
+  | {
+      /** The first byte. */
+      start: number;
+      /** The last byte (inclusive). */
+      end: number;
+    };
 
 /**
  * Checks a retrieval range (`RetrievalByteRange`): `start-end`, inclusive,
