@@ -5,8 +5,12 @@
  * - The archive is BENCH_SIZE_MIB MiB of random bytes (default 1024) in a
  *   temporary directory; its reference tree hash comes from botocore's
  *   `calculate_tree_hash` (python3), and every row is checked against it.
- * - The local endpoint runs in a child process with a disk-backed data
- *   directory and SigV4 checking on; every client runs in a child process of
+ * - The local endpoint runs in a child process with a file-backed data
+ *   directory (its crash-safe store: temp file, fsync, rename) and SigV4
+ *   checking on. The data directory is made under BENCH_DATA_DIR, by default
+ *   /dev/shm when it exists (tmpfs), so that the disk's fsync rate, which
+ *   caps every uploader alike, does not hide the clients' differences; set
+ *   BENCH_DATA_DIR to a directory on disk to include it. Every client runs in a child process of
  *   its own (plain node on the built library, dist/), so "client CPU" and
  *   "peak RSS" are the client's alone. `npm run bench` builds first.
  * - BENCH_PART_MIB (default 16) and BENCH_CONCURRENCY (default 4) set the
@@ -15,9 +19,9 @@
 import { CreateVaultCommand, DescribeJobCommand, GlacierClient, InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -184,7 +188,10 @@ function printTable(): void {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'glacier-bench-'));
+  const dataRoot = process.env['BENCH_DATA_DIR'] ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+  const dataDir = mkdtempSync(join(dataRoot, 'glacier-bench-data-'));
   const children: ChildProcess[] = [];
   try {
     const file = join(dir, 'archive.bin');
@@ -215,7 +222,7 @@ async function main(): Promise<void> {
     });
 
     log('starting the endpoint…');
-    const endpointArgs = [join(root, 'dist/local/cli.js'), '--port', '0', '--data-dir', join(dir, 'data'), '--job-delay', '0'];
+    const endpointArgs = [join(root, 'dist/local/cli.js'), '--port', '0', '--data-dir', dataDir, '--job-delay', '0'];
     const endpoint = await startServer(endpointArgs, 'glacier-local');
     children.push(endpoint.child);
     const glacier = new GlacierClient({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -281,7 +288,10 @@ async function main(): Promise<void> {
     rows.push({ group: 'endpoint', name: 'plain loopback HTTP PUT (baseline)', mbps: putRate, ok: undefined });
     glacier.destroy();
 
-    console.log(`\nglacier-resource bench: ${sizeMiB} MiB archive, ${partMiB} MiB parts, concurrency ${concurrency}, node ${process.version}, MB = 10^6 bytes\n`);
+    console.log(
+      `\nglacier-resource bench: ${sizeMiB} MiB archive, ${partMiB} MiB parts, concurrency ${concurrency}, node ${process.version}, ` +
+        `endpoint data dir under ${dataRoot}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at start, MB = 10^6 bytes\n`,
+    );
     printTable();
     const checks = [
       ['upload ≥ 2× boto3', oursRate >= 2 * botoRate],
@@ -298,6 +308,7 @@ async function main(): Promise<void> {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
