@@ -37,7 +37,7 @@ export async function uploadArchive(b: Backend, ctx: RequestContext): Promise<vo
 
 /**
  * DeleteArchive: DELETE /{accountId}/vaults/{vaultName}/archives/{archiveId}.
- * Idempotent for archives that existed; retrieval jobs already started keep their output.
+ * Idempotent for a day for archives that existed; retrieval jobs already started keep their output.
  */
 export async function deleteArchive(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
@@ -49,7 +49,7 @@ export async function deleteArchive(b: Backend, ctx: RequestContext): Promise<vo
   }
   enforceDeny(b, vault, 'glacier:DeleteArchive', { archiveAgeDays: Math.floor((b.now() - archive.created) / DAY_MS) });
   vault.archives.delete(id);
-  vault.deletedArchives.add(id);
+  vault.deletedArchives.set(id, b.now());
   b.markWrite(vault);
   await b.commitAndRelease(archive.segments.map((s) => s.key));
   sendEmpty(ctx.res, 204);

@@ -35,6 +35,8 @@ export interface BackendSettings {
 
 /** How long a completed job's output stays available. */
 export const JOB_OUTPUT_TTL_MS = DAY_MS;
+/** How long a deleted archive id keeps answering DeleteArchive with success. */
+export const DELETED_ARCHIVE_TTL_MS = DAY_MS;
 /** How long a completed multipart upload answers a retried Complete with the same archive. */
 export const COMPLETED_UPLOAD_TTL_MS = 60 * 60 * 1000;
 
@@ -91,6 +93,9 @@ export class Backend {
         vault.jobs.delete(id);
         for (const seg of job.output.segments) this.#expired.push(seg.key);
       }
+    }
+    for (const [id, at] of vault.deletedArchives) {
+      if (now >= at + DELETED_ARCHIVE_TTL_MS) vault.deletedArchives.delete(id);
     }
     for (const [id, done] of vault.completedUploads) {
       if (now >= done.at + COMPLETED_UPLOAD_TTL_MS) vault.completedUploads.delete(id);

@@ -123,8 +123,8 @@ export interface VaultRecord {
   name: string;
   created: number;
   archives: Map<string, ArchiveRecord>;
-  /** Ids of deleted archives (DeleteArchive is idempotent). */
-  deletedArchives: Set<string>;
+  /** Ids of recently deleted archives and when they were deleted (DeleteArchive stays idempotent for a day). */
+  deletedArchives: Map<string, number>;
   uploads: Map<string, UploadRecord>;
   completedUploads: Map<string, CompletedUpload>;
   jobs: Map<string, JobRecord>;
@@ -169,7 +169,7 @@ export function newVault(name: string, created: number): VaultRecord {
     name,
     created,
     archives: new Map(),
-    deletedArchives: new Set(),
+    deletedArchives: new Map(),
     uploads: new Map(),
     completedUploads: new Map(),
     jobs: new Map(),
@@ -194,7 +194,7 @@ export function serializeState(state: ServiceState): string {
     vaults: [...state.vaults.values()].map((v) => ({
       ...v,
       archives: [...v.archives.values()],
-      deletedArchives: [...v.deletedArchives],
+      deletedArchives: [...v.deletedArchives.entries()],
       uploads: [...v.uploads.values()].map((u) => ({ ...u, parts: [...u.parts.values()] })),
       completedUploads: [...v.completedUploads.values()],
       jobs: [...v.jobs.values()],
@@ -212,7 +212,7 @@ export function deserializeState(text: string): ServiceState {
     vaults: Array<
       Omit<VaultRecord, 'archives' | 'deletedArchives' | 'uploads' | 'completedUploads' | 'jobs' | 'tags'> & {
         archives: ArchiveRecord[];
-        deletedArchives: string[];
+        deletedArchives: Array<[string, number]>;
         uploads: Array<Omit<UploadRecord, 'parts'> & { parts: PartRecord[] }>;
         completedUploads: CompletedUpload[];
         jobs: JobRecord[];
@@ -226,7 +226,7 @@ export function deserializeState(text: string): ServiceState {
     state.vaults.set(v.name, {
       ...v,
       archives: new Map(v.archives.map((a) => [a.id, a])),
-      deletedArchives: new Set(v.deletedArchives),
+      deletedArchives: new Map(v.deletedArchives),
       uploads: new Map(v.uploads.map((u) => [u.id, { ...u, parts: new Map(u.parts.map((p) => [p.start, p])) }])),
       completedUploads: new Map(v.completedUploads.map((c) => [c.uploadId, c])),
       jobs: new Map(v.jobs.map((j) => [j.id, j])),

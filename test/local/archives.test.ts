@@ -100,7 +100,7 @@ describe('UploadArchive', () => {
 });
 
 describe('DeleteArchive', () => {
-  it('deletes, is idempotent for a deleted archive, and answers 404 for an unknown id', async () => {
+  it('deletes, is idempotent for a day for a deleted archive, and answers 404 for an unknown id', async () => {
     await t.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'del' }));
     const { archiveId } = await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'del', body: bytes(100) }));
     const out = await t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'del', archiveId }));
@@ -110,5 +110,8 @@ describe('DeleteArchive', () => {
     expect(again.$metadata.httpStatusCode).toBe(204);
     const unknown = await rejection(t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'del', archiveId: 'x'.repeat(138) })));
     expect(unknown).toBeInstanceOf(ResourceNotFoundException);
+    t.server.clock.advance(24 * 3600_000 + 1000);
+    const forgotten = await rejection(t.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'del', archiveId })));
+    expect(forgotten).toBeInstanceOf(ResourceNotFoundException);
   });
 });
