@@ -43,7 +43,7 @@ export {
   type MultipartUploadIdentifiers,
   type CompleteOptions,
   type UploadPartOptions,
-  type UploadedPart,
+  type UploadPartResult,
 } from './resources/multipart-upload.js';
 export {
   Notification,

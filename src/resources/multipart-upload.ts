@@ -50,7 +50,7 @@ export interface UploadPartOptions extends RequestOptions {
 }
 
 /** What {@link MultipartUpload.uploadPart} returns. */
-export interface UploadedPart {
+export interface UploadPartResult {
   /** Glacier's SHA-256 tree hash of the part. */
   checksum: string | undefined;
 }
@@ -179,7 +179,7 @@ export class MultipartUpload extends Resource<MultipartUploadIdentifiers, Upload
    * Uploads one part (UploadMultipartPart) and returns Glacier's tree hash of
    * it. Parts may be sent in any order; sending a range again replaces it.
    */
-  async uploadPart(options: UploadPartOptions): Promise<UploadedPart> {
+  async uploadPart(options: UploadPartOptions): Promise<UploadPartResult> {
     const opts = checkOptions(options, ['range', 'body', 'checksum', 'signal'], 'multipartUpload.uploadPart()');
     const range = partRange(opts.range);
     const length = bodyLength(opts.body);
