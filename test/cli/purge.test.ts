@@ -179,6 +179,18 @@ describe('glacier purge', () => {
     expect(await archiveCount('purge-expired')).toBe(0);
   });
 
+  it('never works from an inventory limited to a page or a date range', async () => {
+    await fillVault(ep.client, 'purge-partial', 3);
+    const limited = await ep.client.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: 'purge-partial', jobParameters: { Type: 'inventory-retrieval', InventoryRetrievalParameters: { Limit: '1' } } }),
+    );
+    const r = await runCli(['--json', 'purge', 'purge-partial', '--yes', '--delete-vault'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const report = json<PurgeReport>(r);
+    expect(report.inventoryJobId).not.toBe(limited.jobId);
+    expect(report).toMatchObject({ archivesInInventory: 3, deleted: 3, vaultDeleted: true });
+  });
+
   it('a state file of another vault is refused', async () => {
     await fillVault(ep.client, 'purge-other', 1);
     const state = join(work, 'other.jsonl');

@@ -195,6 +195,15 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(r.stderr).toMatch(/^download 100% /m);
   });
 
+  it('a range that is not tree-hash aligned downloads, and says it could not be verified as a whole', async () => {
+    const { jobId } = json<{ jobId: string }>(await runCli(['--json', 'retrieve', 'inv-vault', archiveId, '--range', '1048576-3145727'], env));
+    const file = join(work, 'middle.bin');
+    const r = await runCli(['--json', 'download', 'inv-vault', jobId, file], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toMatchObject({ size: 2 * MiB, verified: false, sha256TreeHash: null });
+    expect((await readFile(file)).equals(archiveBytes.subarray(MiB, 3 * MiB))).toBe(true);
+  });
+
   it('an interrupted download resumes from its verified .partial file', async () => {
     const { jobId } = json<{ jobId: string }>(await runCli(['--json', 'retrieve', 'inv-vault', archiveId], env));
     const file = join(work, 'resumed.bin');

@@ -74,13 +74,16 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
       }
       const seconds = (Date.now() - started) / 1000;
       const size = (await stat(file)).size;
-      output.result(
-        { vault: vaultName, jobId, file, size, sha256TreeHash: job.sha256TreeHash, verified: true, seconds },
-        () =>
-          [
-            `Downloaded ${formatBytes(size)} to ${file} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
-            `tree hash verified: ${job.sha256TreeHash ?? '-'}`,
-          ].join('\n'),
+      // Glacier gives a tree hash for the whole output only when the retrieved
+      // range is tree-hash aligned (always, for a whole archive).
+      const verified = job.sha256TreeHash !== undefined;
+      output.result({ vault: vaultName, jobId, file, size, sha256TreeHash: job.sha256TreeHash, verified, seconds }, () =>
+        [
+          `Downloaded ${formatBytes(size)} to ${file} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
+          verified
+            ? `tree hash verified: ${job.sha256TreeHash}`
+            : 'Glacier gives no tree hash for this range (it is not tree-hash aligned); chunks were checked where Glacier sent a checksum.',
+        ].join('\n'),
       );
     });
 }

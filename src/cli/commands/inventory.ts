@@ -27,12 +27,22 @@ interface InventoryOptions {
 }
 
 /**
- * Finds an inventory job of the vault that is still running, in the given
- * format, so that a second request does not start (and later pay for) another.
+ * True for an inventory job of the whole vault: not limited to a date range
+ * or a page (`StartDate`, `EndDate`, `Limit`, `Marker`).
+ */
+export function isFullInventory(job: Job): boolean {
+  if (job.action !== 'InventoryRetrieval') return false;
+  const p = job.inventoryRetrievalParameters;
+  return !p?.StartDate && !p?.EndDate && !p?.Limit && !p?.Marker;
+}
+
+/**
+ * Finds a whole-vault inventory job of the vault that is still running, in
+ * the given format, so that a second request does not start another.
  */
 export async function runningInventoryJob(vault: Vault, format: string): Promise<Job | undefined> {
   for await (const job of vault.jobsInProgress.all()) {
-    if (job.action === 'InventoryRetrieval' && (job.inventoryRetrievalParameters?.Format ?? 'JSON') === format) return job;
+    if (isFullInventory(job) && (job.inventoryRetrievalParameters?.Format ?? 'JSON') === format) return job;
   }
   return undefined;
 }

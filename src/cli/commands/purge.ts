@@ -7,6 +7,7 @@ import { globalOptions, Output, type GlobalOptions } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate } from '../format.js';
 import { waitForJob } from '../jobs-common.js';
+import { isFullInventory } from './inventory.js';
 import { TransferProgress } from '../progress.js';
 import { defaultStatePath, readState, StateLog, type PurgeState } from '../purge-state.js';
 import { withInterrupt } from '../signals.js';
@@ -44,13 +45,14 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
-/** The newest succeeded inventory job of the vault, else the newest running one. */
+/** The newest succeeded whole-vault inventory job of the vault, else the newest running one. */
 async function newestInventoryJob(vault: Vault): Promise<Job | undefined> {
   let succeeded: Job | undefined;
   let running: Job | undefined;
   const time = (d: Date | string | undefined) => (d === undefined ? 0 : new Date(d).getTime());
   for await (const job of vault.jobs.all()) {
-    if (job.action !== 'InventoryRetrieval') continue;
+    // A job limited to a date range or a page would miss archives.
+    if (!isFullInventory(job)) continue;
     if ((job.inventoryRetrievalParameters?.Format ?? 'JSON') !== 'JSON' && job.statusCode !== 'Succeeded') continue;
     if (job.statusCode === 'Succeeded' && (!succeeded || time(job.completionDate) > time(succeeded.completionDate))) succeeded = job;
     if (job.statusCode === 'InProgress' && (!running || time(job.creationDate) > time(running.creationDate))) running = job;
