@@ -201,6 +201,19 @@ def test_list_jobs_pages(client, vault_with_jobs):
     assert len(list(vault.jobs.limit(1))) == 1
 
 
+def test_list_jobs_default_page_is_fifty(client, vault):
+    upload(client, vault.name, b"x")
+    for _ in range(51):
+        client.initiate_job(vaultName=vault.name, jobParameters={"Type": "inventory-retrieval"})
+
+    page = client.list_jobs(vaultName=vault.name)
+
+    assert len(page["JobList"]) == 50
+    rest = client.list_jobs(vaultName=vault.name, marker=page["Marker"])
+    assert len(rest["JobList"]) == 1
+    assert len(list(vault.jobs.all())) == 51
+
+
 def test_job_collections_on_pending_jobs(delayed_glacier, delayed_client):
     vault = delayed_glacier.create_vault(vaultName=unique_name("col-pending"))
     vault.upload_archive(body=b"pending")

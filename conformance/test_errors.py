@@ -271,8 +271,12 @@ def test_longest_printable_description(client, vault):
         {"Type": "archive-retrieval", "ArchiveId": "{archive}", "Tier": "Instant"},
         {"Type": "inventory-retrieval", "InventoryRetrievalParameters": {"Limit": "0"}},
         {"Type": "inventory-retrieval", "InventoryRetrievalParameters": {"StartDate": "yesterday"}},
+        {"Type": "inventory-retrieval", "InventoryRetrievalParameters": {
+            "StartDate": "2020-01-01T00:00:00Z", "EndDate": "2019-01-01T00:00:00Z"}},
+        {"Type": "inventory-retrieval", "RetrievalByteRange": "0-1048575"},
     ],
-    ids=["type", "format", "tier", "inventory-limit", "inventory-start-date"],
+    ids=["type", "format", "tier", "inventory-limit", "inventory-start-date", "start-after-end",
+         "range-on-inventory"],
 )
 def test_invalid_job_parameters(client, vault, params):
     archive_id = upload(client, vault.name, b"data")["archiveId"]

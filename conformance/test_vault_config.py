@@ -59,8 +59,9 @@ def test_notification_resource(glacier, client, vault):
     [
         {"SNSTopic": TOPIC, "Events": ["ArchiveDeleted"]},
         {"SNSTopic": "not-an-arn", "Events": EVENTS},
+        {"SNSTopic": TOPIC, "Events": []},
     ],
-    ids=["unknown-event", "topic-not-an-arn"],
+    ids=["unknown-event", "topic-not-an-arn", "no-events"],
 )
 def test_invalid_notification_config(client, vault, config):
     with client_error("InvalidParameterValueException", 400):
@@ -80,6 +81,18 @@ def test_tags(client, vault):
     client.remove_tags_from_vault(vaultName=vault.name, TagKeys=["cost", "never-set"])
     client.remove_tags_from_vault(vaultName=vault.name, TagKeys=["cost"])
     assert client.list_tags_for_vault(vaultName=vault.name)["Tags"] == {"team": "archive"}
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [{"k" * 129: "v"}, {"k": "v" * 257}, {"aws:reserved": "v"}],
+    ids=["key-129-chars", "value-257-chars", "aws-prefix"],
+)
+def test_invalid_tags(client, vault, tags):
+    with client_error("InvalidParameterValueException", 400):
+        client.add_tags_to_vault(vaultName=vault.name, Tags=tags)
+
+    assert client.list_tags_for_vault(vaultName=vault.name)["Tags"] == {}
 
 
 def test_at_most_ten_tags(client, vault):
@@ -147,6 +160,16 @@ def test_access_policy_deny_delete_vault(client, vault):
 def test_invalid_access_policy(client, vault):
     with client_error("InvalidParameterValueException", 400):
         client.set_vault_access_policy(vaultName=vault.name, policy={"Policy": "{not json"})
+
+
+def test_access_policy_of_more_than_20_kb(client, vault):
+    statement = json.loads(policy_document("Allow", "glacier:ListJobs", vault.vault_arn))["Statement"][0]
+    statements = [dict(statement, Sid=f"s{i}") for i in range(200)]
+    document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+    assert len(document) > 20 * 1024
+
+    with client_error("InvalidParameterValueException", 400):
+        client.set_vault_access_policy(vaultName=vault.name, policy={"Policy": document})
 
 
 # ---------------------------------------------------------------- vault lock
