@@ -99,8 +99,8 @@ describe('persistence', () => {
   });
 });
 
-/** Sends the first `sendBytes` bytes of a correctly signed UploadArchive or part request, then leaves it hanging. */
-async function startPartialUpload(endpoint: string, path: string, body: Buffer, sendBytes: number, extraHeaders: Record<string, string> = {}): Promise<void> {
+/** Sends the first `sendBytes` bytes of a correctly signed UploadArchive or part request, then leaves it hanging; returns a function that abandons it. */
+async function startPartialUpload(endpoint: string, path: string, body: Buffer, sendBytes: number, extraHeaders: Record<string, string> = {}): Promise<() => void> {
   const url = new URL(endpoint);
   const headers: Record<string, string> = {
     host: url.host,
@@ -116,7 +116,33 @@ async function startPartialUpload(endpoint: string, path: string, body: Buffer, 
   req.on('error', () => undefined);
   req.write(body.subarray(0, sendBytes));
   await new Promise((r) => setTimeout(r, 400));
+  return () => req.destroy();
 }
+
+describe('a client that disconnects mid-upload', () => {
+  it('leaves no archive, no part and no temp file', async () => {
+    const dataDir = join(root, 'disconnect');
+    const g = await startLocalGlacier({ dataDir, jobDelay: 0 });
+    const client = clientFor(g.endpoint);
+    try {
+      await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'gone' }));
+      const { uploadId } = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'gone', partSize: String(MiB) }));
+      const abandonArchive = await startPartialUpload(g.endpoint, '/-/vaults/gone/archives', bytes(2 * MiB), MiB);
+      const abandonPart = await startPartialUpload(g.endpoint, `/-/vaults/gone/multipart-uploads/${uploadId}`, bytes(MiB), 1000, { 'content-range': `bytes 0-${MiB - 1}/*` });
+      expect((await readdir(join(dataDir, 'tmp'))).length).toBeGreaterThan(0);
+      abandonArchive();
+      abandonPart();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readdir(join(dataDir, 'tmp'))).toEqual([]);
+      expect((await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'gone' }))).NumberOfArchives).toBe(0);
+      expect((await client.send(new ListPartsCommand({ accountId: '-', vaultName: 'gone', uploadId }))).Parts).toEqual([]);
+      expect(await readdir(join(dataDir, 'blobs'))).toEqual([]);
+    } finally {
+      client.destroy();
+      await g.close();
+    }
+  });
+});
 
 describe('crash safety (kill -9)', () => {
   it('never shows a partial archive or part, keeps committed data and metadata intact', async () => {
