@@ -2,6 +2,7 @@
 shaped like AWS's, seen through botocore's own retry logic."""
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from botocore.config import Config
@@ -166,3 +167,25 @@ def test_faults_touch_only_the_named_operation(faulty):
 
     assert info.value.response["Error"]["Code"] == "ServiceUnavailableException"
     assert client.describe_vault(vaultName=name)["NumberOfArchives"] == 0
+
+
+# ---------------------------------------------------------------- account limits
+
+def test_one_thousand_vaults_per_account():
+    server = LocalEndpoint("--job-delay", "0")
+    try:
+        client = client_for(server.url)
+        names = [f"limit-{i:04d}" for i in range(1000)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda name: client.create_vault(vaultName=name), names))
+
+        with client_error("LimitExceededException", 400):
+            client.create_vault(vaultName="one-too-many")
+        # Re-creating an existing vault is still a no-op at the limit.
+        client.create_vault(vaultName=names[0])
+
+        page = client.list_vaults(limit="1000")
+        assert [v["VaultName"] for v in page["VaultList"]] == names
+        assert "Marker" not in page
+    finally:
+        server.close()
