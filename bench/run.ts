@@ -10,7 +10,9 @@
  *   checking on. The data directory is made under BENCH_DATA_DIR, by default
  *   /dev/shm when it exists (tmpfs), so that the disk's fsync rate, which
  *   caps every uploader alike, does not hide the clients' differences; set
- *   BENCH_DATA_DIR to a directory on disk to include it. Every client runs in a child process of
+ *   BENCH_DATA_DIR to a directory on disk to include it. The downloaded copy
+ *   is written there too (the download fsyncs before its final rename).
+ *   Every client runs in a child process of
  *   its own (plain node on the built library, dist/), so "client CPU" and
  *   "peak RSS" are the client's alone. `npm run bench` builds first.
  * - BENCH_PART_MIB (default 16) and BENCH_CONCURRENCY (default 4) set the
@@ -261,7 +263,8 @@ async function main(): Promise<void> {
       if (d.Completed) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    const down = await client({ mode: 'ours-download', jobId, output: join(dir, 'downloaded.bin') }, base);
+    const downloaded = join(dataDir, 'downloaded.bin');
+    const down = await client({ mode: 'ours-download', jobId, output: downloaded }, base);
     const downRate = mbps(size, down.seconds);
     rows.push({
       group: 'download',
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
       ok: down.checksum === reference,
       note: `RSS budget ${budget} MiB`,
     });
-    rmSync(join(dir, 'downloaded.bin'), { force: true });
+    rmSync(downloaded, { force: true });
 
     log('endpoint throughput…');
     const epUp = await client({ mode: 'endpoint-upload' }, base);
