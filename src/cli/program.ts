@@ -22,12 +22,48 @@ Exit codes:
   7    upload failed; resume it with: glacier upload FILE --vault NAME --resume UPLOAD_ID
   130  interrupted; upload, download and purge can be resumed
 
-Archive ids may start with '-': put them after '--', e.g.
-  glacier retrieve my-vault -- -Xb3...
+Archive, job and upload ids may start with '-'; they work as they are
+(putting them after '--' works too).
 
 Credentials come from the usual AWS sources (environment, shared files with
 --profile, SSO, instance roles). AWS_ENDPOINT_URL_GLACIER or --endpoint points
 the CLI at another endpoint, such as the local one started by 'glacier local'.`;
+
+/** Marks an argument that looks like an option but is a Glacier id (NUL never occurs in a real argument). */
+const ID_MARK = '\u0000';
+
+/**
+ * Archive, job and upload ids may start with `-`, which commander would take
+ * for an option. Arguments that look like such an id (a dash and at least 19
+ * more id characters; no option of `glacier` is that long) are marked here
+ * and unmarked before the command runs, so they work as operands and as
+ * option values alike. Arguments after `--` are left alone.
+ */
+export function protectIds(argv: readonly string[]): string[] {
+  let operandsOnly = false;
+  return argv.map((arg, i) => {
+    if (i < 2 || operandsOnly) return arg;
+    if (arg === '--') {
+      operandsOnly = true;
+      return arg;
+    }
+    return /^-[A-Za-z0-9_-]{19,}$/.test(arg) ? ID_MARK + arg : arg;
+  });
+}
+
+function unmark(value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith(ID_MARK)) return value.slice(ID_MARK.length);
+  if (Array.isArray(value)) return value.map(unmark);
+  return value;
+}
+
+function unmarkCommand(command: Command): void {
+  command.processedArgs = command.processedArgs.map(unmark);
+  for (const [key, value] of Object.entries(command.opts())) {
+    const plain = unmark(value);
+    if (plain !== value) command.setOptionValueWithSource(key, plain, command.getOptionValueSource(key) ?? 'cli');
+  }
+}
 
 /** Builds the `glacier` program. Commands read global options through `optsWithGlobals()`. */
 export function createProgram(): Command {
@@ -42,6 +78,10 @@ export function createProgram(): Command {
     .option('--no-progress', 'no progress bars or progress lines')
     .option('--debug', 'show stack traces and SDK details on error')
     .addHelpText('after', EXIT_CODES_HELP)
+    .hook('preAction', (thisCommand, actionCommand) => {
+      unmarkCommand(thisCommand);
+      if (actionCommand !== thisCommand) unmarkCommand(actionCommand);
+    })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
@@ -66,7 +106,7 @@ function packageVersion(): string {
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = createProgram();
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(protectIds(argv));
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof CommanderError) {

@@ -26,7 +26,7 @@ describe('glacier: help, usage and errors', () => {
   it('--help lists every command, the global options and the exit codes', async () => {
     const r = await runCli(['--help'], env);
     expect(r.code).toBe(0);
-    for (const word of ['vaults', 'vault', 'upload', 'inventory', 'jobs', 'retrieve', 'download', 'purge', 'treehash', 'local']) {
+    for (const word of ['vaults', 'vault', 'upload', 'uploads', 'abort-upload', 'archive', 'inventory', 'jobs', 'retrieve', 'download', 'purge', 'treehash', 'local']) {
       expect(r.stdout).toMatch(new RegExp(`^  ${word}\\b`, 'm'));
     }
     for (const option of ['--endpoint', '--region', '--profile', '--json', '--debug']) expect(r.stdout).toContain(option);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import {
   CreateVaultCommand,
   DescribeJobCommand,
+  InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   UploadArchiveCommand,
 } from '@aws-sdk/client-glacier';
@@ -103,6 +104,28 @@ describe('glacier upload', () => {
     expect(json(resumed)).toMatchObject({ checksum: treeHash(bytes), size: bytes.length, uploadId });
     const after = await ep.client.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: 'up-vault' }));
     expect(after.UploadsList ?? []).toHaveLength(0);
+  });
+
+  it('lists unfinished multipart uploads and aborts one; deletes a single archive', async () => {
+    await ep.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'mpu-vault' }));
+    const started = await ep.client.send(
+      new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'mpu-vault', partSize: String(2 * MiB), archiveDescription: 'half done' }),
+    );
+    const listed = json<Array<{ uploadId: string; archiveDescription: string; partSizeInBytes: number }>>(await runCli(['--json', 'uploads', 'mpu-vault'], env));
+    expect(listed).toEqual([expect.objectContaining({ uploadId: started.uploadId, archiveDescription: 'half done', partSizeInBytes: 2 * MiB })]);
+    const table = await runCli(['uploads', 'mpu-vault'], env);
+    expect(table.stdout).toMatch(/^CREATED\s+PART SIZE\s+DESCRIPTION\s+UPLOAD ID$/m);
+    expect(table.stdout).toContain(started.uploadId!);
+
+    const aborted = await runCli(['abort-upload', 'mpu-vault', started.uploadId!], env);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect((await runCli(['uploads', 'mpu-vault'], env)).stdout).toContain('No unfinished multipart uploads.');
+
+    const id = (await ep.client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'mpu-vault', body: Buffer.from('one') }))).archiveId!;
+    const deleted = await runCli(['--json', 'archive', 'delete', 'mpu-vault', '--', id], env);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(json(deleted)).toEqual({ vault: 'mpu-vault', archiveId: id, deleted: true });
+    expect((await runCli(['vault', 'delete', 'mpu-vault'], env)).code).toBe(0);
   });
 
   it('an empty file or a missing file is a usage error', async () => {
@@ -235,6 +258,24 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     const dash = await runCli(['retrieve', 'inv-vault', '--', '-not-an-archive'], env);
     expect(dash.code).toBe(3);
     expect(dash.stderr).toContain('-not-an-archive');
+  });
+
+  it('ids that start with - work without --, as operands and as option values', async () => {
+    const fakeArchive = '-Xb3kq_FAKE-archive-id_0123456789abcdef';
+    const retrieve = await runCli(['retrieve', 'inv-vault', fakeArchive, '--tier', 'Bulk'], env);
+    expect(retrieve.code).toBe(3);
+    expect(retrieve.stderr).toContain(`Archive not found: ${fakeArchive}`);
+    const fakeJob = '-JOB_fake-job-id_0123456789abcdefghij';
+    const inventory = await runCli(['inventory', 'inv-vault', '--job', fakeJob], env);
+    expect(inventory.code).toBe(3);
+    expect(inventory.stderr).toContain(fakeJob);
+    const download = await runCli(['download', 'inv-vault', fakeJob, join(work, 'never.bin')], env);
+    expect(download.code).toBe(3);
+    expect(download.stderr).toContain(fakeJob);
+    // A short unknown option is still an error.
+    const typo = await runCli(['retrieve', 'inv-vault', 'x', '--teir', 'Bulk'], env);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain("unknown option '--teir'");
   });
 });
 

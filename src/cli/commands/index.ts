@@ -12,12 +12,14 @@ import { registerPurge } from './purge.js';
 import { registerRetrieve } from './retrieve.js';
 import { registerTreehash } from './treehash.js';
 import { registerUpload } from './upload.js';
+import { registerUploads } from './uploads.js';
 import { registerVaults } from './vaults.js';
 
 /** Adds all commands to `program`, in the order `--help` lists them. */
 export function registerCommands(program: Command): void {
   registerVaults(program);
   registerUpload(program);
+  registerUploads(program);
   registerInventory(program);
   registerJobs(program);
   registerRetrieve(program);
