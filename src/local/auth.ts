@@ -14,7 +14,9 @@ import { ServiceError } from './errors.js';
 
 /** An access key pair the endpoint accepts. */
 export interface LocalCredentials {
+  /** The access key id clients sign with. */
   accessKeyId: string;
+  /** The matching secret access key. */
   secretAccessKey: string;
 }
 

@@ -16,9 +16,13 @@ import { Committer } from './state.js';
 
 /** Seconds until a job completes, per tier and for inventories. */
 export interface JobDelays {
+  /** Archive retrievals with Tier Expedited. */
   Expedited: number;
+  /** Archive retrievals with Tier Standard (the default tier). */
   Standard: number;
+  /** Archive retrievals with Tier Bulk. */
   Bulk: number;
+  /** Inventory retrievals. */
   inventory: number;
 }
 
@@ -27,9 +31,13 @@ export const DEFAULT_JOB_DELAYS: JobDelays = { Expedited: 1, Standard: 3, Bulk: 
 
 /** Resolved settings the handlers need. */
 export interface BackendSettings {
+  /** The 12-digit account id. */
   accountId: string;
+  /** The region used in ARNs. */
   region: string;
+  /** Seconds until jobs complete. */
   jobDelays: JobDelays;
+  /** Inventory mode: live, or AWS-like daily. */
   inventory: 'live' | 'daily';
 }
 

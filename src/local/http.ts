@@ -9,21 +9,31 @@ import type { FaultRule } from './faults.js';
 
 /** The labels of an operation's path. */
 export interface PathParams {
+  /** `-` or a 12-digit account id. */
   accountId: string;
+  /** The vault name label. */
   vaultName?: string;
+  /** The archive id label. */
   archiveId?: string;
+  /** The multipart upload id label. */
   uploadId?: string;
+  /** The job id label. */
   jobId?: string;
+  /** The vault-lock id label. */
   lockId?: string;
 }
 
 /** Everything a handler gets about one request. */
 export interface RequestContext {
+  /** The request. */
   readonly req: IncomingMessage;
+  /** The response. */
   readonly res: ServerResponse;
   /** The API operation name, e.g. `UploadArchive`. */
   readonly operation: string;
+  /** The path labels. */
   readonly params: PathParams;
+  /** The decoded query. */
   readonly query: URLSearchParams;
   /** The request body, read before the handler ran; undefined for streamed uploads. */
   readonly body: Buffer | undefined;

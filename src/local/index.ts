@@ -50,11 +50,11 @@ export interface LocalGlacierOptions {
    * inventories. 0 completes jobs at once. Defaults: Expedited 1, Standard 3,
    * Bulk 5, inventory 3.
    */
-  jobDelay?: number | { Expedited?: number; Standard?: number; Bulk?: number; inventory?: number };
+  jobDelay?: number | Partial<JobDelays>;
   /** Check SigV4 signatures (default true). `false` accepts any or no signature. */
   auth?: boolean;
   /** Accepted key pairs (default one pair: `test` / `test`). Any region is accepted. */
-  credentials?: Array<{ accessKeyId: string; secretAccessKey: string }>;
+  credentials?: LocalCredentials[];
   /**
    * The account's 12-digit id (default `123456789012`). Paths may use it or `-`;
    * another 12-digit id gets 403 AccessDeniedException, anything else 400.
@@ -76,6 +76,14 @@ export interface LocalGlacierOptions {
   log?: (line: string) => void;
 }
 
+/** The endpoint clock as tests see it. */
+export interface LocalClock {
+  /** The current time on the endpoint clock (real time plus every advance). */
+  now(): Date;
+  /** Moves the endpoint clock forward by `ms` milliseconds. */
+  advance(ms: number): void;
+}
+
 /** A running endpoint. */
 export interface LocalGlacier {
   /** `http://HOST:PORT`, with the real port. */
@@ -83,7 +91,7 @@ export interface LocalGlacier {
   /** The account id paths resolve `-` to. */
   readonly accountId: string;
   /** The endpoint clock; `advance(ms)` moves it forward (job delays, 24 h expiries, daily inventory). */
-  readonly clock: { now(): Date; advance(ms: number): void };
+  readonly clock: LocalClock;
   /** Replaces the fault rules; undefined clears them. */
   setFaults(faults: string | FaultRule[] | undefined): void;
   /** Stops listening, closes connections and waits for pending writes. */

@@ -13,8 +13,11 @@ import type { InventoryEntry, InventoryParams, VaultRecord } from './state.js';
 
 /** A generated inventory document. */
 export interface InventoryDocument {
+  /** The JSON or CSV bytes. */
   data: Buffer;
+  /** Their tree-hash leaf digests. */
   leaves: Buffer;
+  /** Marker of the next page when Limit cut the list short, else null. */
   nextMarker: string | null;
 }
 

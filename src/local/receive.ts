@@ -20,7 +20,9 @@ const HEX64 = /^[0-9a-fA-F]{64}$/;
 
 /** The checksums a client declared for an upload body. */
 export interface DeclaredChecksums {
+  /** `x-amz-content-sha256`, lower-case hex. */
   linearHash: string;
+  /** `x-amz-sha256-tree-hash`, lower-case hex. */
   treeHash: string;
 }
 
@@ -41,8 +43,11 @@ export function declaredChecksums(ctx: RequestContext): DeclaredChecksums {
 
 /** A received and committed upload body. */
 export interface ReceivedBody {
+  /** Blob key of the stored bytes. */
   key: string;
+  /** Bytes received. */
   size: number;
+  /** Their tree hash. */
   treeHash: string;
 }
 

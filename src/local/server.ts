@@ -79,7 +79,9 @@ const MAX_JSON_BODY = 1024 * 1024;
 
 /** A matched route. */
 export interface Route {
+  /** The API operation name. */
   operation: string;
+  /** The path labels. */
   params: PathParams;
 }
 
@@ -182,10 +184,13 @@ function readThenCut(req: IncomingMessage, cutAt: number): Promise<void> {
 
 /** Settings of {@link createGlacierServer}. */
 export interface ServerSettings {
+  /** The service core. */
   backend: Backend;
   /** Undefined when authentication is off. */
   verifier: SigV4Verifier | undefined;
+  /** Fault injection rules. */
   faults: FaultInjector;
+  /** Request log sink, if any. */
   log: ((line: string) => void) | undefined;
 }
 

@@ -22,11 +22,15 @@ export interface Segment {
 
 /** One archive. */
 export interface ArchiveRecord {
+  /** The archive id. */
   id: string;
+  /** The archive description (printable ASCII). */
   description: string;
   /** Creation time, ms since the epoch. */
   created: number;
+  /** Size in bytes. */
   size: number;
+  /** SHA-256 tree hash of the whole archive. */
   treeHash: string;
   /** The archive's bytes, in order (one per multipart part, or one for UploadArchive). */
   segments: Segment[];
@@ -36,16 +40,23 @@ export interface ArchiveRecord {
 export interface PartRecord {
   /** First byte of the part within the archive. */
   start: number;
+  /** Bytes in the part. */
   size: number;
+  /** The part's tree hash. */
   treeHash: string;
+  /** Blob key of the part's bytes. */
   key: string;
 }
 
 /** An in-progress multipart upload. */
 export interface UploadRecord {
+  /** The upload id. */
   id: string;
+  /** Description of the archive to be. */
   description: string;
+  /** Part size in bytes (1 MiB x 2^n). */
   partSize: number;
+  /** Creation time, ms since the epoch. */
   created: number;
   /** Parts by start byte. */
   parts: Map<number, PartRecord>;
@@ -53,19 +64,29 @@ export interface UploadRecord {
 
 /** A finished multipart upload, remembered for a while so a retried Complete returns the same archive. */
 export interface CompletedUpload {
+  /** The finished upload's id. */
   uploadId: string;
+  /** The archive it became. */
   archiveId: string;
+  /** The archive size. */
   size: number;
+  /** The archive tree hash. */
   treeHash: string;
+  /** Completion time, ms since the epoch. */
   at: number;
 }
 
 /** Inventory retrieval parameters as given and as reported. */
 export interface InventoryParams {
+  /** Output format. */
   format: 'JSON' | 'CSV';
+  /** Archives created at or after this date (ISO 8601), or null. */
   startDate: string | null;
+  /** Archives created before this date (ISO 8601), or null. */
   endDate: string | null;
+  /** Most archives in the output, as a decimal string, or null. */
   limit: string | null;
+  /** Where this page starts, from a previous job's Marker, or null. */
   marker: string | null;
   /** Marker for the next page, when Limit cut the inventory short. */
   nextMarker: string | null;
@@ -73,16 +94,25 @@ export interface InventoryParams {
 
 /** A retrieval job. */
 export interface JobRecord {
+  /** The job id. */
   id: string;
+  /** The job kind as DescribeJob reports it. */
   action: 'ArchiveRetrieval' | 'InventoryRetrieval';
+  /** The job description, or null. */
   description: string | null;
+  /** Creation time, ms since the epoch. */
   created: number;
   /** When the job completes, ms since the epoch on the endpoint's clock. */
   completesAt: number;
+  /** Retrieval tier of archive jobs, null for inventories. */
   tier: string | null;
+  /** The SNS topic notified on completion, or null. */
   snsTopic: string | null;
+  /** Archive jobs: the archive id. */
   archiveId: string | null;
+  /** Archive jobs: the whole archive's size. */
   archiveSize: number | null;
+  /** Archive jobs: the whole archive's tree hash. */
   archiveTreeHash: string | null;
   /** Inclusive retrieval byte range of an archive job. */
   range: [number, number] | null;
@@ -90,29 +120,41 @@ export interface JobRecord {
   treeHash: string | null;
   /** The output: bytes `[offset, offset + size)` of the concatenated segments. */
   output: { segments: Segment[]; offset: number; size: number; contentType: string; description: string | null };
+  /** Inventory jobs: their parameters. */
   inventory: InventoryParams | null;
 }
 
 /** One inventory line. */
 export interface InventoryEntry {
+  /** The archive id. */
   ArchiveId: string;
+  /** The archive description. */
   ArchiveDescription: string;
+  /** Creation date, ISO 8601. */
   CreationDate: string;
+  /** Size in bytes. */
   Size: number;
+  /** The archive tree hash. */
   SHA256TreeHash: string;
 }
 
 /** A vault's inventory snapshot ('daily' mode). */
 export interface InventorySnapshot {
+  /** When the snapshot was taken, ms since the epoch. */
   date: number;
+  /** The archives as of that time. */
   entries: InventoryEntry[];
 }
 
 /** A vault lock. */
 export interface LockRecord {
+  /** The lock policy document. */
   policy: string;
+  /** InProgress until completed, then Locked for good. */
   state: 'InProgress' | 'Locked';
+  /** The id CompleteVaultLock needs. */
   lockId: string;
+  /** Initiation time, ms since the epoch. */
   created: number;
   /** InProgress locks expire 24 h after they were initiated. */
   expires: number;
@@ -120,41 +162,59 @@ export interface LockRecord {
 
 /** One vault and everything in it. */
 export interface VaultRecord {
+  /** The vault name. */
   name: string;
+  /** Creation time, ms since the epoch. */
   created: number;
+  /** Archives by id. */
   archives: Map<string, ArchiveRecord>;
   /** Ids of recently deleted archives and when they were deleted (DeleteArchive stays idempotent for a day). */
   deletedArchives: Map<string, number>;
+  /** In-progress multipart uploads by id. */
   uploads: Map<string, UploadRecord>;
+  /** Recently completed uploads by id. */
   completedUploads: Map<string, CompletedUpload>;
+  /** Jobs by id, until 24 h after completion. */
   jobs: Map<string, JobRecord>;
   /** Time of the last archive write or delete. */
   lastWrite: number | null;
   /** 'daily' mode: the last inventory, and since when changes wait for the next one. */
   snapshot: InventorySnapshot | null;
+  /** 'daily' mode: since when changes wait for the next snapshot, or null. */
   pendingSince: number | null;
+  /** The access policy document, or null. */
   accessPolicy: string | null;
+  /** The notification configuration, or null. */
   notifications: { SNSTopic: string; Events: string[] } | null;
+  /** The vault lock, or null. */
   lock: LockRecord | null;
+  /** Tags by key. */
   tags: Map<string, string>;
 }
 
 /** A provisioned capacity unit. */
 export interface CapacityRecord {
+  /** The capacity id. */
   id: string;
+  /** Purchase time, ms since the epoch. */
   start: number;
+  /** Expiry (a month later), ms since the epoch. */
   expires: number;
 }
 
 /** Data retrieval policy rules, as the API carries them. */
 export interface DataRetrievalPolicy {
+  /** One rule: BytesPerHour (with its limit), FreeTier or None. */
   Rules: Array<{ Strategy: string; BytesPerHour?: number }>;
 }
 
 /** The whole service state of one account. */
 export interface ServiceState {
+  /** Vaults by name. */
   vaults: Map<string, VaultRecord>;
+  /** The account's data retrieval policy. */
   dataRetrievalPolicy: DataRetrievalPolicy;
+  /** Purchased provisioned capacity units. */
   capacity: CapacityRecord[];
 }
 
