@@ -78,6 +78,14 @@ export interface DownloadResult {
   bytes: number;
   /** The output's tree hash, computed from the bytes received (absent when `verify` is false). */
   treeHash?: string;
+  /**
+   * True when the bytes were checked against checksums from Glacier: the
+   * job's tree hash of the whole, or the tree hash of every chunk's
+   * response. False when Glacier gave none (a retrieval whose byte range is
+   * not tree-hash aligned) or `verify` was false: compare `treeHash` with a
+   * checksum you trust yourself.
+   */
+  verified?: boolean;
   /** The file written, for a file target. */
   path?: string;
 }
@@ -225,6 +233,8 @@ class ChunkedDownload {
   /** The `.partial` file, when downloading to a file: chunks stream straight into it. */
   #file: FileHandle | undefined;
   readonly #hashes: string[] = [];
+  /** Chunks whose response carried a checksum (fetched now, or verified earlier and re-checked on resume). */
+  readonly #checkedChunks = new Set<number>();
   readonly #verify: boolean;
   #loaded = 0;
 
@@ -260,6 +270,7 @@ class ChunkedDownload {
       if (verified.size === 0) await state.remove();
       for (const [index, hash] of verified) {
         this.#hashes[index] = hash;
+        this.#checkedChunks.add(index);
         this.#loaded += this.#ranges[index]!.end + 1 - this.#ranges[index]!.start;
       }
       if (verified.size > 0) this.#progress();
@@ -276,7 +287,7 @@ class ChunkedDownload {
       closed = true;
       await rename(partial, path);
       await state.remove();
-      return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), path };
+      return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified(), path };
     } catch (error) {
       // Keep the record of every chunk written so far, for the next call to resume from.
       await state?.flush();
@@ -317,7 +328,7 @@ class ChunkedDownload {
     );
     const whole = this.#checkWhole();
     if (this.#options.end ?? true) await endStream(stream);
-    return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}) };
+    return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified() };
   }
 
   /** Re-hashes the chunks a record claims, keeping those whose bytes still match. */
@@ -476,6 +487,7 @@ class ChunkedDownload {
         }
         const bytes = scratch?.subarray(0, length);
         const hash = bytes ? treeHash(bytes) : tree.digest();
+        if (out.checksum) this.#checkedChunks.add(index);
         if (this.#verify && out.checksum && out.checksum !== hash) {
           throw new TreeHashMismatchError(out.checksum, hash, range, 'Downloaded bytes');
         }
@@ -483,6 +495,13 @@ class ChunkedDownload {
       },
       { ...this.#options.retry, signal },
     );
+  }
+
+  /** Whether Glacier's checksums covered the whole output (chunks found verified on resume were checked when first fetched). */
+  #verified(): boolean {
+    if (!this.#verify) return false;
+    if (this.#facts.treeHash) return true;
+    return this.#ranges.every((_, index) => this.#checkedChunks.has(index));
   }
 
   /** Combines the chunk hashes and checks them against the job's tree hash. */

@@ -47,7 +47,7 @@ describe('downloadJobOutput to a file', () => {
     const path = join(dir, 'whole.bin');
     const events: DownloadProgress[] = [];
     const result = await downloadJobOutput(source(), path, { chunkSize: MiB, concurrency: 3, onProgress: (p) => events.push(p) });
-    expect(result).toEqual({ bytes: data.length, treeHash: treeHash(data), path });
+    expect(result).toEqual({ bytes: data.length, treeHash: treeHash(data), verified: true, path });
     expect(readFileSync(path).equals(data)).toBe(true);
     expect(existsSync(`${path}.partial`)).toBe(false);
     expect(existsSync(`${path}.partial.json`)).toBe(false);
@@ -56,11 +56,17 @@ describe('downloadJobOutput to a file', () => {
     expect(events).toHaveLength(6);
   });
 
-  it('downloads a ranged retrieval, checked against its own tree hash', async () => {
+  it('downloads ranged retrievals, saying whether Glacier gave checksums to verify them', async () => {
     const rangedJob = await h.retrieve(archiveId, `${MiB}-${3 * MiB - 1}`);
     const path = join(dir, 'ranged.bin');
     const result = await downloadJobOutput({ ...h.target, jobId: rangedJob }, path, { chunkSize: MiB });
     expect(result.bytes).toBe(2 * MiB);
+    expect(result.treeHash).toBe(treeHash(data.subarray(MiB, 3 * MiB)));
+    // 1-3 MiB of a 5 MiB archive is not tree-hash aligned: Glacier sends no checksum to check against.
+    expect(result.verified).toBe(false);
+    const alignedJob = await h.retrieve(archiveId, `${2 * MiB}-${4 * MiB - 1}`);
+    const aligned = await downloadJobOutput({ ...h.target, jobId: alignedJob }, join(dir, 'aligned.bin'), { chunkSize: MiB });
+    expect(aligned).toMatchObject({ bytes: 2 * MiB, treeHash: treeHash(data.subarray(2 * MiB, 4 * MiB)), verified: true });
     expect(readFileSync(path).equals(data.subarray(MiB, 3 * MiB))).toBe(true);
   });
 
