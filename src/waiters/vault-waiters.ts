@@ -17,13 +17,15 @@ export const VAULT_WAITER_DELAY = 3000;
 /** boto3's VaultExists / VaultNotExists attempt count: 15. */
 export const VAULT_WAITER_MAX_ATTEMPTS = 15;
 
+const UNLIMITED_SLACK = 3_600_000;
+
 /** Options of `vault.waitUntilExists()` and `vault.waitUntilNotExists()`. */
 export interface VaultWaiterOptions {
   /** Milliseconds between polls. Default 3000, as boto3. */
   delay?: number;
   /** The most DescribeVault calls to make. Default 15, as boto3. */
   maxAttempts?: number;
-  /** An overall time limit in milliseconds; default `delay × (maxAttempts + 1)`. */
+  /** An overall time limit in milliseconds. By default only `maxAttempts` limits the wait, as in boto3. */
   maxWaitTime?: number;
   /** Cancels the wait; it then rejects with the signal's reason. */
   signal?: AbortSignal;
@@ -56,7 +58,9 @@ export async function waitForVaultState(
 ): Promise<DescribeVaultOutput | undefined> {
   const delay = positive(options.delay ?? VAULT_WAITER_DELAY, 'delay', false);
   const maxAttempts = positive(options.maxAttempts ?? VAULT_WAITER_MAX_ATTEMPTS, 'maxAttempts', true);
-  const maxWaitTime = positive(options.maxWaitTime ?? delay * (maxAttempts + 1), 'maxWaitTime', false);
+  // The SDK needs a time limit; without one from the caller, give it room
+  // enough that the attempt count always ends the wait first.
+  const maxWaitTime = positive(options.maxWaitTime ?? delay * (maxAttempts + 1) + UNLIMITED_SLACK, 'maxWaitTime', false);
   if (maxWaitTime <= delay) {
     throw new ValidationError('maxWaitTime', `maxWaitTime (${maxWaitTime} ms) must be longer than delay (${delay} ms).`);
   }
@@ -114,7 +118,7 @@ export async function waitForVaultState(
     if (exhausted || (error as { name?: unknown }).name === 'TimeoutError') {
       throw new WaitTimeoutError(
         `${subject} did not come ${what} after ${attempts} DescribeVault call${attempts === 1 ? '' : 's'} ` +
-          `(${delay} ms apart); raise maxAttempts or delay to wait longer.`,
+          `(${delay} ms apart); raise ${exhausted ? 'maxAttempts or delay' : 'maxWaitTime'} to wait longer.`,
       );
     }
     throw error;

@@ -60,6 +60,14 @@ describe('vault waiters (injected client)', () => {
     expect(mock.commandCalls(DescribeVaultCommand)).toHaveLength(3);
   });
 
+  it('gives up with WaitTimeoutError when maxWaitTime passes first', async () => {
+    mock.on(DescribeVaultCommand).rejects(notFound());
+    const error = await vault.waitUntilExists({ delay: 20, maxAttempts: 1000, maxWaitTime: 100 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect((error as Error).message).toMatch(/raise maxWaitTime/);
+    expect(mock.commandCalls(DescribeVaultCommand).length).toBeLessThan(10);
+  });
+
   it('waitUntilNotExists polls while the vault exists and succeeds on ResourceNotFoundException', async () => {
     mock.on(DescribeVaultCommand).resolvesOnce({ VaultName: 'photos' }).rejects(notFound());
     await vault.waitUntilNotExists({ delay: 10 });
