@@ -189,13 +189,13 @@ describe('Vault over HTTP', () => {
 
   it('waitUntilExists and waitUntilNotExists', async () => {
     const vault = glacier.Vault('-', 'waited');
-    const waiting = vault.waitUntilExists({ delay: 20 });
+    const waiting = vault.waitUntilExists({ delay: 20, maxAttempts: 500 });
     await new Promise((r) => setTimeout(r, 30));
     await vault.create();
     expect((await waiting).numberOfArchives).toBe(0);
     expect(vault.vaultArn).toBe('arn:aws:glacier:us-east-1:123456789012:vaults/waited');
     await expect(glacier.Vault('-', 'never-made').waitUntilExists({ delay: 10, maxAttempts: 2 })).rejects.toThrow(/did not come to exist/);
-    const gone = vault.waitUntilNotExists({ delay: 20 });
+    const gone = vault.waitUntilNotExists({ delay: 20, maxAttempts: 500 });
     await vault.delete();
     await gone;
   });
