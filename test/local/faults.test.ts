@@ -102,6 +102,15 @@ describe('injected faults', () => {
     expect(await archiveCount()).toBe(before);
   });
 
+  it('after a dropped upload the SDK retry stores exactly one archive', async () => {
+    const before = await archiveCount();
+    t.server.setFaults('UploadArchive:1#1:drop');
+    const out = await t.client.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: bytes(300_000) }));
+    t.server.setFaults(undefined);
+    expect(out.$metadata.attempts).toBe(2);
+    expect(await archiveCount()).toBe(before + 1);
+  });
+
   it('drop on GetJobOutput sends part of the body, then cuts the connection', async () => {
     t.server.setFaults('GetJobOutput:1:drop:1000');
     const client = t.newClient({ maxAttempts: 1 });
