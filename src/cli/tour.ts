@@ -23,6 +23,7 @@ import { errorLine } from './exit-codes.js';
 import { formatBytes, formatDuration, formatRate, formatTable, shortId } from './format.js';
 import { inventoryTable } from './commands/inventory.js';
 import { TransferProgress } from './progress.js';
+import { withInterrupt } from './signals.js';
 
 const MiB = 1024 * 1024;
 const fill = promisify(randomFill);
@@ -66,11 +67,12 @@ async function makeFile(path: string, size: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }
 
-async function waitForJob(job: Job, pollInterval: number): Promise<void> {
+async function waitForJob(job: Job, pollInterval: number, signal: AbortSignal): Promise<void> {
   const started = Date.now();
   let polls = 0;
   await job.waitUntilCompleted({
     pollInterval,
+    signal,
     onPoll: (j: Job) => {
       polls += 1;
       say(`     poll ${polls}: ${j.statusCode ?? '?'} after ${formatDuration((Date.now() - started) / 1000)}`);
@@ -79,7 +81,7 @@ async function waitForJob(job: Job, pollInterval: number): Promise<void> {
   say(`  ${job.action} job succeeded after ${formatDuration((Date.now() - started) / 1000)} (completed ${job.completionDate ?? '?'})`);
 }
 
-async function tour(options: TourOptions): Promise<void> {
+async function tour(options: TourOptions, signal: AbortSignal): Promise<void> {
   const remote = options.endpoint !== undefined || options.profile !== undefined;
   const startedAt = Date.now();
   const work = await mkdtemp(join(tmpdir(), 'glacier-tour-'));
@@ -99,6 +101,7 @@ async function tour(options: TourOptions): Promise<void> {
         say('a test archive (billed as usual), waits for jobs (hours on AWS: inventory 3-5 h, Expedited');
         say('retrieval minutes) and deletes what it created. Press Ctrl-C now to stop.');
         await new Promise((r) => setTimeout(r, 5000));
+        signal.throwIfAborted();
       }
     } else {
       local = await startLocalGlacier({ dataDir: join(work, 'glacier-data'), jobDelay: options.jobDelay });
@@ -176,6 +179,7 @@ async function tour(options: TourOptions): Promise<void> {
     let archive: Archive;
     try {
       archive = await vault.uploadArchive({
+        signal,
         body: createReadStream(original),
         archiveDescription: 'Was in: my_archive.bin',
         onUploadId: (id: string) => {
@@ -198,7 +202,7 @@ async function tour(options: TourOptions): Promise<void> {
     const inventoryJob = await vault.initiateInventoryRetrieval();
     say(`  ${String(inventoryJob)}`);
     try {
-      await waitForJob(inventoryJob, pollInterval);
+      await waitForJob(inventoryJob, pollInterval, signal);
       const inventory = inventoryJob.inventory();
       const rows = [];
       for await (const a of inventory) rows.push(a);
@@ -217,13 +221,13 @@ async function tour(options: TourOptions): Promise<void> {
     );
     const retrieval = await archive.initiateArchiveRetrieval(remote ? { tier: 'Expedited' } : {});
     say(`  ${String(retrieval)}`);
-    await waitForJob(retrieval, pollInterval);
+    await waitForJob(retrieval, pollInterval, signal);
     const restored = join(work, 'restored.bin');
     const down = new TransferProgress({ stream: process.stdout, label: '  download' });
     down.start(size);
     let downloaded: { bytes: number; treeHash?: string | undefined };
     try {
-      downloaded = await retrieval.download(restored, { onProgress: (p: { loaded: number; total?: number }) => down.update(p.loaded, p.total) });
+      downloaded = await retrieval.download(restored, { signal, onProgress: (p: { loaded: number; total?: number }) => down.update(p.loaded, p.total) });
     } finally {
       down.stop();
     }
@@ -298,9 +302,14 @@ const program = new Command('tour')
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 try {
   await program.parseAsync(process.argv);
-  await tour(program.opts<TourOptions>());
+  // Ctrl-C stops the tour cleanly: what it created is removed, temporary files too.
+  await withInterrupt((signal) => tour(program.opts<TourOptions>(), signal));
   process.exit(0);
 } catch (error) {
+  if (error instanceof Error && error.name === 'AbortError') {
+    process.stderr.write('tour: interrupted; what the tour created has been removed.\n');
+    process.exit(130);
+  }
   process.stderr.write(`${errorLine(error).replace(/^glacier:/, 'tour:')}\n`);
   if (process.argv.includes('--debug')) process.stderr.write(`${String((error as Error).stack)}\n`);
   process.exit(1);
