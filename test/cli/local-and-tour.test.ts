@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,21 @@ describe('the tour (npm start)', () => {
     expect(r.stdout).toContain("glacier.Vault(accountId='-', name='test-201610') deleted");
     expect(r.stdout).toMatch(/Tour finished in /);
     expect(r.stdout).not.toMatch(/\r|\x1b\[/);
+  }, 60_000);
+
+  it('stops cleanly on Ctrl-C, leaving no temporary files', async () => {
+    const tmp = join(work, 'tour-tmp');
+    await mkdir(tmp);
+    const child = startCli(['--size', '2', '--job-delay', '30', '--poll-interval', '50'], cliEnv('http://unused', { TMPDIR: tmp }), TOUR);
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    const done = finish(child);
+    while (!stdout.includes('poll 2:')) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const r = await done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('tour: interrupted');
+    expect(await readdir(tmp)).toEqual([]);
   }, 60_000);
 
   it('runs against another endpoint with --endpoint, in uniquely named vaults it removes', async () => {
