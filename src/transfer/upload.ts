@@ -97,9 +97,11 @@ export interface UploadArchiveOptions {
   /** Called after each acknowledged part, and once at the end of a single-request upload. */
   onProgress?: (p: UploadProgress) => void;
   /**
-   * Stops the upload. In-flight requests are cancelled, and the multipart
-   * upload is aborted unless `leavePartsOnError` is set; the promise rejects
-   * with an {@link UploadError} whose `cause` is the signal's reason.
+   * Stops the upload. In-flight requests are cancelled. Once a multipart
+   * upload exists, it is aborted unless `leavePartsOnError` is set, and the
+   * promise rejects with an {@link UploadError} (carrying `uploadId`) whose
+   * `cause` is the signal's reason; before that, and for a single-request
+   * upload, it rejects with the signal's reason itself.
    */
   signal?: AbortSignal;
   /**
