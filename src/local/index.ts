@@ -23,6 +23,7 @@ import { SigV4Verifier, type LocalCredentials } from './auth.js';
 import { Backend, DEFAULT_JOB_DELAYS, type JobDelays } from './backend.js';
 import { DiskBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
 import { Clock } from './clock.js';
+import { lockDataDir, type DataDirLock } from './dirlock.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { createGlacierServer } from './server.js';
 import { Committer, emptyState, loadMetadata, serializeState } from './state.js';
@@ -130,11 +131,18 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
   const dataDir = options.dataDir !== undefined ? resolve(options.dataDir) : undefined;
   let blobs: BlobStore;
   let state = emptyState();
+  let dirLock: DataDirLock | undefined;
   if (dataDir !== undefined) {
     await mkdir(dataDir, { recursive: true });
-    blobs = await DiskBlobStore.open(dataDir);
-    await Committer.prepare(dataDir);
-    state = (await loadMetadata(dataDir)) ?? state;
+    dirLock = await lockDataDir(dataDir);
+    try {
+      blobs = await DiskBlobStore.open(dataDir);
+      await Committer.prepare(dataDir);
+      state = (await loadMetadata(dataDir)) ?? state;
+    } catch (err) {
+      await dirLock.release();
+      throw err;
+    }
   } else {
     blobs = new MemoryBlobStore();
   }
@@ -154,13 +162,18 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
     log: options.log,
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolveListen();
+      });
     });
-  });
+  } catch (err) {
+    await dirLock?.release();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   let closing: Promise<void> | undefined;
@@ -173,6 +186,8 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
       (closing ??= new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
         server.closeAllConnections();
-      }).then(() => committer.commit())),
+      })
+        .then(() => committer.commit())
+        .finally(() => dirLock?.release())),
   };
 }

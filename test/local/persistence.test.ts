@@ -90,7 +90,7 @@ describe('persistence', () => {
       const inv = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'keep', jobId: job.jobId }));
       expect(JSON.parse(await inv.body!.transformToString()).ArchiveList).toHaveLength(2);
       for (const name of await dataDirNames(dataDir)) {
-        expect(name).toMatch(/^(metadata\.json|blobs|tmp|blobs\/[0-9a-f]{32}(\.leaves)?)$/);
+        expect(name).toMatch(/^(metadata\.json|blobs|tmp|lock|blobs\/[0-9a-f]{32}(\.leaves)?)$/);
       }
     } finally {
       client.destroy();
@@ -118,6 +118,18 @@ async function startPartialUpload(endpoint: string, path: string, body: Buffer, 
   await new Promise((r) => setTimeout(r, 400));
   return () => req.destroy();
 }
+
+describe('data directory lock', () => {
+  it('refuses a second endpoint on the same data directory until the first closes', async () => {
+    const dataDir = join(root, 'locked');
+    const first = await startLocalGlacier({ dataDir });
+    await expect(startLocalGlacier({ dataDir })).rejects.toThrow(/already used by an endpoint|in use by another/);
+    await first.close();
+    const second = await startLocalGlacier({ dataDir });
+    await second.close();
+    expect(await readdir(dataDir)).not.toContain('lock');
+  });
+});
 
 describe('a client that disconnects mid-upload', () => {
   it('leaves no archive, no part and no temp file', async () => {
@@ -159,6 +171,7 @@ describe('crash safety (kill -9)', () => {
     await startPartialUpload(run.endpoint, '/-/vaults/crash/archives', big, 2 * MiB);
     const part1 = bytes(MiB);
     await startPartialUpload(run.endpoint, `/-/vaults/crash/multipart-uploads/${uploadId}`, part1, MiB / 2, { 'content-range': `bytes ${MiB}-${2 * MiB - 1}/*` });
+    await expect(startLocalGlacier({ dataDir })).rejects.toThrow(/in use by another glacier-local endpoint/);
     const tmpBefore = await readdir(join(dataDir, 'tmp'));
     expect(tmpBefore.length).toBeGreaterThan(0); // the partial bodies are in temp files
     run.child.kill('SIGKILL');
