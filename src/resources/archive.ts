@@ -143,7 +143,7 @@ export class Archive extends Resource<ArchiveIdentifiers, ArchiveData> {
   async initiateArchiveRetrieval(options?: ArchiveRetrievalOptions): Promise<Job> {
     const jobParameters = archiveRetrievalParameters(this.id, options, this.loaded?.Size);
     const output = await this.request(
-      (c) => c.send(new InitiateJobCommand({ accountId: this.accountId, vaultName: this.vaultName, jobParameters })),
+      (c) => c.send(new InitiateJobCommand({ accountId: this.accountId, vaultName: this.vaultName, jobParameters }), sendOptions(options)),
       RETRIEVAL_HINTS,
     );
     return new Job(this.client, this.accountId, this.vaultName, responseId(output.jobId, 'InitiateJob', 'jobId'));
@@ -166,7 +166,7 @@ export class Archive extends Resource<ArchiveIdentifiers, ArchiveData> {
       job = await findReusableRetrieval(this.Vault().jobs.pages(signal), this.id, parameters);
     }
     const reused = job !== undefined;
-    job ??= await this.initiateArchiveRetrieval(retrieval);
+    job ??= await this.initiateArchiveRetrieval({ ...retrieval, ...signal });
     await job.waitUntilCompleted({ ...pick(opts, WAIT_KEYS), ...signal });
     const result = await job.download(target, { ...pick(opts, DOWNLOAD_KEYS), ...signal });
     return { ...result, job, reused };

@@ -19,10 +19,10 @@ import {
   type RangeInput,
   type Tier,
 } from '../validation.js';
-import { checkOptions } from './options.js';
+import { checkOptions, type RequestOptions } from './options.js';
 
 /** Options shared by both kinds of retrieval job. */
-export interface JobOptions {
+export interface JobOptions extends RequestOptions {
   /** The job's description (printable ASCII, at most 1024 characters). */
   description?: string;
   /** An SNS topic ARN that Glacier notifies when the job completes. */
@@ -53,7 +53,7 @@ export interface InventoryRetrievalOptions extends JobOptions {
   marker?: string;
 }
 
-const JOB_OPTIONS = ['description', 'snsTopic', 'jobParameters'] as const;
+const JOB_OPTIONS = ['description', 'snsTopic', 'jobParameters', 'signal'] as const;
 
 function baseParameters(options: JobOptions, where: string): JobParameters {
   const raw = options.jobParameters;

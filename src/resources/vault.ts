@@ -189,7 +189,7 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
    */
   async initiateInventoryRetrieval(options?: InventoryRetrievalOptions): Promise<Job> {
     const jobParameters = inventoryRetrievalParameters(options);
-    const output = await this.request((c) => c.send(new InitiateJobCommand({ ...this.#input(), jobParameters })));
+    const output = await this.request((c) => c.send(new InitiateJobCommand({ ...this.#input(), jobParameters }), sendOptions(options)));
     this.clearData();
     return new Job(this.client, this.accountId, this.name, responseId(output.jobId, 'InitiateJob', 'jobId'));
   }

@@ -83,6 +83,16 @@ describe('actions send the merged parameters (injected client)', () => {
     expect(inputs[1]).toEqual({ accountId: '-', vaultName: 'v', jobParameters: { Type: 'inventory-retrieval', Format: 'CSV' } });
   });
 
+  it('passes a signal to InitiateJob and keeps it out of the job parameters', async () => {
+    mock.on(InitiateJobCommand).resolves({ jobId: 'J1' });
+    const controller = new AbortController();
+    await glacier.Vault('-', 'v').initiateInventoryRetrieval({ signal: controller.signal });
+    await glacier.Archive('-', 'v', 'A1').initiateArchiveRetrieval({ tier: 'Bulk', signal: controller.signal });
+    const calls = mock.commandCalls(InitiateJobCommand);
+    expect(calls.map((c) => (c.args as unknown[])[1])).toEqual([{ abortSignal: controller.signal }, { abortSignal: controller.signal }]);
+    expect(calls[1]?.args[0].input.jobParameters).toEqual({ Type: 'archive-retrieval', ArchiveId: 'A1', Tier: 'Bulk' });
+  });
+
   it('suggests what to do when Expedited capacity runs out', async () => {
     mock.on(InitiateJobCommand).rejects(serviceError(InsufficientCapacityException, 'Insufficient capacity for expedited retrieval.', 503));
     const error = await glacier.Archive('-', 'v', 'A1').initiateArchiveRetrieval({ tier: 'Expedited' }).catch((e: unknown) => e);
