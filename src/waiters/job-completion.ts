@@ -9,6 +9,7 @@
  * @module
  */
 import { JobFailedError, ValidationError, WaitTimeoutError } from '../errors.js';
+import { sleep } from '../transfer/retry.js';
 
 /** Default first interval between polls: 30 seconds. */
 export const JOB_POLL_INTERVAL = 30_000;
@@ -52,21 +53,6 @@ function checkMs(value: unknown, parameter: string): number {
     throw new ValidationError(parameter, `${parameter} must be a number of milliseconds (0 or more), got ${JSON.stringify(value)}.`);
   }
   return value;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /**
