@@ -22,6 +22,7 @@ import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-
 import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { BufferPool, Slots } from './slots.js';
+import { DEFAULT_STALL_TIMEOUT, watchStalls, type StallWatch } from './stall.js';
 import { MiB, TreeHash, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
 
 /** Which job's output to read. */
@@ -68,6 +69,12 @@ export interface DownloadOptions {
   verify?: boolean;
   /** How each chunk is retried. See {@link RetryOptions}. */
   retry?: RetryOptions;
+  /**
+   * Milliseconds a request may go without receiving a byte before it is
+   * cancelled and retried (default 120,000; 0 waits forever). Guards against
+   * connections that stall without failing.
+   */
+  stallTimeout?: number;
   /** For a Writable target: call `end()` on it when done (default true). */
   end?: boolean;
 }
@@ -151,6 +158,9 @@ function validate(source: JobOutputSource, target: string | Writable, options: D
   const concurrency = validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
   const problem = retryOptionsProblem(options.retry);
   if (problem) throw new ValidationError('retry', problem);
+  if (options.stallTimeout !== undefined && (!Number.isSafeInteger(options.stallTimeout) || options.stallTimeout < 0)) {
+    throw new ValidationError('stallTimeout', `stallTimeout must be a whole number of milliseconds, 0 or more, got ${JSON.stringify(options.stallTimeout)}.`);
+  }
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new ValidationError('onProgress', 'onProgress must be a function.');
   }
@@ -438,63 +448,77 @@ class ChunkedDownload {
    * their offsets (coalesced into 1 MiB writes), hashed on the way.
    */
   async #fetchChunk(index: number, range: ByteRange, scratch: Buffer | undefined): Promise<Chunk> {
-    const { client, accountId, vaultName, jobId } = this.#source;
     const signal = this.#slots.signal;
-    const length = range.end + 1 - range.start;
-    const file = this.#file;
     return withRetries(
       async () => {
-        const command = new GetJobOutputCommand({ accountId, vaultName, jobId, range: `bytes=${range.start}-${range.end}` });
-        const out = await client.send(withoutSdkRetries(command), { abortSignal: signal });
-        const body = out.body as Readable | undefined;
-        const tree = new TreeHash();
-        let filled = 0;
-        // File target: pieces are hashed, then staged into 1 MiB writes at their offsets.
-        const staging = file ? this.#staging.take() : undefined;
-        let staged = 0;
-        const flush = async () => {
-          if (!file || !staging || staged === 0) return;
-          await writeFully(file, staging.subarray(0, staged), range.start + filled - staged);
-          staged = 0;
-        };
+        const watch = watchStalls(signal, this.#options.stallTimeout ?? DEFAULT_STALL_TIMEOUT);
         try {
-          if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
-          for await (const piece of body as AsyncIterable<Buffer>) {
-            if (filled + piece.byteLength > length) {
-              throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
-            }
-            if (scratch) {
-              piece.copy(scratch, filled);
-              filled += piece.byteLength;
-              continue;
-            }
-            tree.update(piece);
-            for (let offset = 0; offset < piece.byteLength; ) {
-              const n = piece.copy(staging!, staged, offset);
-              staged += n;
-              offset += n;
-              filled += n;
-              if (staged === staging!.byteLength) await flush();
-            }
-          }
-          await flush();
+          return await this.#fetchAttempt(index, range, scratch, watch);
+        } catch (error) {
+          throw watch.explain(error);
         } finally {
-          if (staging) this.#staging.give(staging);
-          if (body && !body.readableEnded) body.destroy();
+          watch.stop();
         }
-        if (filled !== length) {
-          throw new IncompleteBodyError(`GetJobOutput sent ${filled} of the ${length} bytes of ${range.start}-${range.end}.`);
-        }
-        const bytes = scratch?.subarray(0, length);
-        const hash = bytes ? treeHash(bytes) : tree.digest();
-        if (out.checksum) this.#checkedChunks.add(index);
-        if (this.#verify && out.checksum && out.checksum !== hash) {
-          throw new TreeHashMismatchError(out.checksum, hash, range, 'Downloaded bytes');
-        }
-        return { index, range, length, bytes, scratch, treeHash: hash };
       },
       { ...this.#options.retry, signal },
     );
+  }
+
+  /** One attempt of {@link ChunkedDownload.#fetchChunk}. */
+  async #fetchAttempt(index: number, range: ByteRange, scratch: Buffer | undefined, watch: StallWatch): Promise<Chunk> {
+    const { client, accountId, vaultName, jobId } = this.#source;
+    const length = range.end + 1 - range.start;
+    const file = this.#file;
+    const command = new GetJobOutputCommand({ accountId, vaultName, jobId, range: `bytes=${range.start}-${range.end}` });
+    const out = await client.send(withoutSdkRetries(command), { abortSignal: watch.signal });
+    watch.touch();
+    const body = out.body as Readable | undefined;
+    const tree = new TreeHash();
+    let filled = 0;
+    // File target: pieces are hashed, then staged into 1 MiB writes at their offsets.
+    const staging = file ? this.#staging.take() : undefined;
+    let staged = 0;
+    const flush = async () => {
+      if (!file || !staging || staged === 0) return;
+      await writeFully(file, staging.subarray(0, staged), range.start + filled - staged);
+      staged = 0;
+    };
+    try {
+      if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
+      for await (const piece of body as AsyncIterable<Buffer>) {
+        watch.touch();
+        if (filled + piece.byteLength > length) {
+          throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
+        }
+        if (scratch) {
+          piece.copy(scratch, filled);
+          filled += piece.byteLength;
+          continue;
+        }
+        tree.update(piece);
+        for (let offset = 0; offset < piece.byteLength; ) {
+          const n = piece.copy(staging!, staged, offset);
+          staged += n;
+          offset += n;
+          filled += n;
+          if (staged === staging!.byteLength) await flush();
+        }
+      }
+      await flush();
+    } finally {
+      if (staging) this.#staging.give(staging);
+      if (body && !body.readableEnded) body.destroy();
+    }
+    if (filled !== length) {
+      throw new IncompleteBodyError(`GetJobOutput sent ${filled} of the ${length} bytes of ${range.start}-${range.end}.`);
+    }
+    const bytes = scratch?.subarray(0, length);
+    const hash = bytes ? treeHash(bytes) : tree.digest();
+    if (out.checksum) this.#checkedChunks.add(index);
+    if (this.#verify && out.checksum && out.checksum !== hash) {
+      throw new TreeHashMismatchError(out.checksum, hash, range, 'Downloaded bytes');
+    }
+    return { index, range, length, bytes, scratch, treeHash: hash };
   }
 
   /** Whether Glacier's checksums covered the whole output (chunks found verified on resume were checked when first fetched). */

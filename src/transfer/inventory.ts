@@ -15,6 +15,7 @@ import { DownloadError, ValidationError } from '../errors.js';
 import { validateInventoryFormat, type InventoryFormat } from '../validation.js';
 import type { JobOutputSource } from './download.js';
 import { DEFAULT_RETRIES, backoffDelay, isTransientError, sleep, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { DEFAULT_STALL_TIMEOUT, watchStalls } from './stall.js';
 
 /** One archive in an inventory. */
 export interface InventoryArchive {
@@ -200,7 +201,7 @@ export function parseInventory(input: InventoryInput, format: InventoryFormat | 
  */
 export function readInventory(
   source: JobOutputSource,
-  options: { format?: 'JSON' | 'CSV'; signal?: AbortSignal; retry?: RetryOptions } = {},
+  options: { format?: 'JSON' | 'CSV'; signal?: AbortSignal; retry?: RetryOptions; stallTimeout?: number } = {},
 ): InventoryReader {
   if (options.format !== undefined) validateInventoryFormat(options.format);
   const { client, accountId, vaultName, jobId } = source;
@@ -230,23 +231,29 @@ export function readInventory(
 async function* outputBytes(
   source: JobOutputSource,
   size: number | undefined,
-  options: { signal?: AbortSignal; retry?: RetryOptions },
+  options: { signal?: AbortSignal; retry?: RetryOptions; stallTimeout?: number },
 ): AsyncGenerator<Buffer> {
   const { client, accountId, vaultName, jobId } = source;
   const retries = options.retry?.retries ?? DEFAULT_RETRIES;
   let offset = 0;
   let failures = 0;
+  const parent = options.signal ?? new AbortController().signal;
   for (;;) {
+    const watch = watchStalls(parent, options.stallTimeout ?? DEFAULT_STALL_TIMEOUT);
     try {
       const range = offset > 0 ? { range: `bytes=${offset}-${size === undefined ? '' : size - 1}` } : {};
       const command = withoutSdkRetries(new GetJobOutputCommand({ accountId, vaultName, jobId, ...range }));
-      const out = await client.send(command, options.signal ? { abortSignal: options.signal } : {});
+      const out = await client.send(command, { abortSignal: watch.signal });
+      watch.touch();
       const body = out.body as Readable | undefined;
       if (!body) throw new DownloadError(jobId, `GetJobOutput returned no body for inventory job ${jobId}.`);
       try {
         for await (const piece of body as AsyncIterable<Buffer>) {
           offset += piece.byteLength;
+          // The consumer may take its time with each piece: the watch covers only the network's part.
+          watch.pause();
           yield piece;
+          watch.touch();
         }
       } finally {
         if (!body.readableEnded) body.destroy();
@@ -255,10 +262,13 @@ async function* outputBytes(
         throw Object.assign(new Error(`The inventory ended at byte ${offset} of ${size}.`), { name: 'IncompleteBodyError' });
       }
       return;
-    } catch (error) {
+    } catch (thrown) {
+      const error = watch.explain(thrown);
       failures++;
       if (options.signal?.aborted || failures > retries || !isTransientError(error)) throw error;
       await sleep(backoffDelay(failures, options.retry), options.signal);
+    } finally {
+      watch.stop();
     }
   }
 }

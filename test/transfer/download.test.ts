@@ -158,6 +158,21 @@ describe('downloadJobOutput errors', () => {
     }
   });
 
+  it('cancels and retries a request that stalls', async () => {
+    h.env.server.setFaults('GetJobOutput:1#1:slow:5000');
+    const started = Date.now();
+    const path = join(dir, 'stalled.bin');
+    const result = await downloadJobOutput(source(), path, { chunkSize: 2 * MiB, stallTimeout: 300, retry: { minDelay: 1, maxDelay: 2 } });
+    expect(result.treeHash).toBe(treeHash(data));
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(h.count('GetJobOutput')).toBe(4);
+  });
+
+  it('rejects a negative stallTimeout before any request', async () => {
+    await expect(downloadJobOutput(source(), join(dir, 'x'), { stallTimeout: -1 })).rejects.toThrow(/stallTimeout/);
+    expect(h.sent).toEqual([]);
+  });
+
   it('gives up after the retries with the last error', async () => {
     h.env.server.setFaults('GetJobOutput:1:500');
     const error = (await downloadJobOutput(source(), join(dir, 'fail.bin'), { chunkSize: MiB, retry: { retries: 2, minDelay: 1, maxDelay: 2 } }).catch(

@@ -60,3 +60,19 @@ for (const kind of ['drop', '500'] as const) {
     }
   });
 }
+
+it('retries an inventory download that stalls', async () => {
+  const jobId = await h.inventoryJob('CSV');
+  h.env.server.setFaults('GetJobOutput:1#1:slow:5000');
+  h.sent.length = 0;
+  try {
+    const started = Date.now();
+    const records = [];
+    for await (const r of readInventory({ ...h.target, jobId }, { stallTimeout: 300, retry: { minDelay: 1, maxDelay: 5 } })) records.push(r);
+    expect(records).toHaveLength(uploaded.length);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(h.count('GetJobOutput')).toBe(2);
+  } finally {
+    h.env.server.setFaults(undefined);
+  }
+});
