@@ -54,7 +54,11 @@ const RATE_WINDOW_MS = 5000;
  * ```
  */
 export class TransferProgress {
-  readonly #bar: cliProgress.SingleBar | undefined;
+  #bar: cliProgress.SingleBar | undefined;
+  readonly #silent: boolean;
+  readonly #label: string;
+  readonly #plainInterval: number;
+  #knownTotal = true;
   readonly #tty: boolean;
   readonly #stream: NodeJS.WriteStream;
   readonly #samples: Array<{ t: number; loaded: number }> = [];
@@ -70,15 +74,23 @@ export class TransferProgress {
     this.#stream = stream;
     this.#tty = options.tty ?? stream.isTTY === true;
     this.#unit = options.unit ?? 'bytes';
-    if (options.silent) return;
-    const label = options.label ? `${options.label} ` : '';
-    this.#bar = new cliProgress.SingleBar({
-      stream,
-      format: `${label}${this.#tty ? '[{bar}] ' : ''}{percentage}% | {done} / {size} | {rate} | ETA {etaText}`,
+    this.#silent = options.silent === true;
+    this.#label = options.label ? `${options.label} ` : '';
+    this.#plainInterval = options.plainInterval ?? 2000;
+  }
+
+  /** Makes the cli-progress bar; without a known total it shows bytes and rate only. */
+  #makeBar(knownTotal: boolean): cliProgress.SingleBar {
+    const counts = knownTotal
+      ? `${this.#tty ? '[{bar}] ' : ''}{percentage}% | {done} / {size} | {rate} | ETA {etaText}`
+      : '{done} | {rate} | {etaText}';
+    return new cliProgress.SingleBar({
+      stream: this.#stream,
+      format: `${this.#label}${counts}`,
       barsize: 30,
       hideCursor: false,
       noTTYOutput: !this.#tty,
-      notTTYSchedule: options.plainInterval ?? 2000,
+      notTTYSchedule: this.#plainInterval,
       fps: 8,
       // On a terminal, leave the finished bar on screen; off a terminal,
       // avoid the blank line cli-progress would add after the final line.
@@ -113,8 +125,14 @@ export class TransferProgress {
     return this.#tty;
   }
 
-  /** Starts the bar for `total` bytes, optionally with bytes already done (a resume). */
-  start(total: number, alreadyDone = 0): void {
+  /**
+   * Starts the bar for `total` bytes (undefined when unknown, e.g. stdin),
+   * optionally with bytes already done (a resume).
+   */
+  start(total: number | undefined, alreadyDone = 0): void {
+    this.#knownTotal = total !== undefined;
+    this.#bar = this.#silent ? undefined : this.#makeBar(this.#knownTotal);
+    total ??= 0;
     this.#total = total;
     this.#loaded = alreadyDone;
     this.#startLoaded = alreadyDone;
@@ -129,7 +147,7 @@ export class TransferProgress {
   /** Sets the bytes done so far (and the total, if it became known). */
   update(loaded: number, total?: number): void {
     if (!this.#running) return;
-    if (total !== undefined && total !== this.#total) {
+    if (total !== undefined && total !== this.#total && this.#knownTotal) {
       this.#total = total;
       this.#bar?.setTotal(Math.max(total, 1));
     }
@@ -137,7 +155,7 @@ export class TransferProgress {
     const now = Date.now();
     this.#samples.push({ t: now, loaded });
     while (this.#samples.length > 2 && (this.#samples[0]?.t ?? now) < now - RATE_WINDOW_MS) this.#samples.shift();
-    this.#bar?.update(Math.min(loaded, Math.max(this.#total, 1)), this.#payload());
+    this.#bar?.update(this.#knownTotal ? Math.min(loaded, Math.max(this.#total, 1)) : 0, this.#payload());
   }
 
   /** Stops the bar, leaving its last state on screen; returns the average rate in bytes/s. */
@@ -145,7 +163,7 @@ export class TransferProgress {
     if (!this.#running) return 0;
     this.#running = false;
     if (activeBar === this) activeBar = undefined;
-    this.#bar?.update(Math.min(this.#loaded, Math.max(this.#total, 1)), this.#payload(true));
+    this.#bar?.update(this.#knownTotal ? Math.min(this.#loaded, Math.max(this.#total, 1)) : 0, this.#payload(true));
     this.#bar?.stop();
     const seconds = (Date.now() - this.#startedAt) / 1000;
     return seconds > 0 ? (this.#loaded - this.#startLoaded) / seconds : 0;
@@ -163,7 +181,8 @@ export class TransferProgress {
     const left = this.#total - this.#loaded;
     const elapsed = formatDuration((Date.now() - this.#startedAt) / 1000);
     let etaText = '-';
-    if (left <= 0) etaText = `done in ${elapsed}`;
+    if (!this.#knownTotal) etaText = final ? `done in ${elapsed}` : `${elapsed} so far`;
+    else if (left <= 0) etaText = `done in ${elapsed}`;
     else if (final) etaText = `stopped after ${elapsed}`;
     else if (rate > 0) etaText = formatDuration(left / rate);
     const items = this.#unit === 'items';

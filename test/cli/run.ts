@@ -14,6 +14,8 @@ export interface CliResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as bytes (for binary output such as `download ... -`). */
+  stdoutBytes: Buffer;
   stderr: string;
 }
 
@@ -41,21 +43,24 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, script
 }
 
 /** Waits for a child started by {@link startCli} and returns its output. */
-export function finish(child: ChildProcess, input?: string): Promise<CliResult> {
-  let stdout = '';
+export function finish(child: ChildProcess, input?: string | Buffer): Promise<CliResult> {
+  const out: Buffer[] = [];
   let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stdout?.on('data', (d: Buffer) => out.push(d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   if (input !== undefined) child.stdin?.end(input);
   else child.stdin?.end();
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => {
+      const stdoutBytes = Buffer.concat(out);
+      resolve({ code, signal, stdout: stdoutBytes.toString('utf8'), stdoutBytes, stderr });
+    });
   });
 }
 
 /** Runs the CLI to completion. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, input?: string | Buffer): Promise<CliResult> {
   return finish(startCli(args, env), input);
 }
 

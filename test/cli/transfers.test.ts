@@ -76,6 +76,15 @@ describe('glacier upload', () => {
     expect(r.stderr).not.toMatch(/\r|\x1b\[/);
   });
 
+  it("uploads standard input with '-' (length unknown: multipart, bytes and rate only)", async () => {
+    const bytes = randomBytes(3 * MiB + 5);
+    const r = await runCli(['--json', 'upload', '-', '--vault', 'up-vault', '--part-size', '1MiB', '--description', 'from a pipe'], env, bytes);
+    expect(r.code, r.stderr).toBe(0);
+    expect(json(r)).toMatchObject({ checksum: treeHash(bytes), size: bytes.length, description: 'from a pipe' });
+    expect(r.stderr).toMatch(/^upload id: /m);
+    expect(r.stderr).toMatch(/^upload 3\.0 MiB \| .* \| done in /m);
+  });
+
   it('a small file without --part-size goes up in one request, described by its file name', async () => {
     const { path, bytes } = await makeFile('small.txt', 1000);
     const r = await runCli(['upload', path, '--vault', 'up-vault'], env);
@@ -225,6 +234,16 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(json(r)).toMatchObject({ size: 2 * MiB, verified: false, sha256TreeHash: null });
     expect((await readFile(file)).equals(archiveBytes.subarray(MiB, 3 * MiB))).toBe(true);
+  });
+
+  it("downloads to standard output with '-', the summary going to stderr", async () => {
+    const { jobId } = json<{ jobId: string }>(await runCli(['--json', 'retrieve', 'inv-vault', archiveId], env));
+    const r = await runCli(['download', 'inv-vault', jobId, '-', '--chunk-size', '1MiB'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdoutBytes.equals(archiveBytes)).toBe(true);
+    expect(r.stderr).toContain(`tree hash verified: ${treeHash(archiveBytes)}`);
+    const withJson = await runCli(['--json', 'download', 'inv-vault', jobId, '-'], env);
+    expect(withJson.code).toBe(2);
   });
 
   it('an interrupted download resumes from its verified .partial file', async () => {

@@ -30,7 +30,7 @@ export function registerDownload(program: Command): void {
     .description("download a completed archive retrieval job's output to a file, verified against its tree hash")
     .argument('<vault>', 'vault name')
     .argument('<jobId>', 'archive retrieval job id (from glacier retrieve or glacier jobs)')
-    .argument('<file>', 'where to write the archive')
+    .argument('<file>', "where to write the archive; '-' writes it to standard output (verified chunk by chunk, not resumable)")
     .option('--wait', 'wait for the job to complete first')
     .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
     .option('--concurrency <n>', 'ranged requests in flight (default 4)', (v) => positiveInt(v, '--concurrency'))
@@ -45,6 +45,8 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
     .action(async (vaultName: string, jobId: string, file: string, options: DownloadOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
+      const toStdout = file === '-';
+      if (toStdout && opts.json) throw new CliError("--json cannot be used when the archive itself goes to standard output ('-')", ExitCode.USAGE);
       const job = connect(opts).Vault(opts.account, vaultName).Job(jobId);
       await withInterrupt((signal) => waitForJob(job, output, { wait: options.wait === true, pollInterval: options.pollInterval, signal }));
       if (job.action !== 'ArchiveRetrieval') {
@@ -54,36 +56,41 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
         );
       }
       const total = outputSize(job.retrievalByteRange, job.archiveSizeInBytes);
-      const resumedFrom = await stat(`${file}.partial`).then((s) => s.size, () => 0);
-      if (resumedFrom > 0) output.note(`Resuming from ${file}.partial (${formatBytes(resumedFrom)} present; re-verified before use).`);
+      if (!toStdout) {
+        const resumedFrom = await stat(`${file}.partial`).then((s) => s.size, () => 0);
+        if (resumedFrom > 0) output.note(`Resuming from ${file}.partial (${formatBytes(resumedFrom)} present; re-verified before use).`);
+      }
       const progress = new TransferProgress({ stream: output.progressStream, label: 'download', silent: !opts.progress });
       const started = Date.now();
-      progress.start(total ?? 0);
+      progress.start(total);
+      let bytes: number;
       try {
-        await withInterrupt((signal) =>
-          job.download(file, {
+        ({ bytes } = await withInterrupt((signal) =>
+          job.download(toStdout ? process.stdout : file, {
             concurrency: options.concurrency,
             chunkSize: options.chunkSize,
             signal,
             verify: true,
+            // Standard output stays open: the process ends it.
+            end: toStdout ? false : undefined,
             onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
           }),
-        );
+        ));
       } finally {
         progress.stop();
       }
       const seconds = (Date.now() - started) / 1000;
-      const size = (await stat(file)).size;
       // Glacier gives a tree hash for the whole output only when the retrieved
       // range is tree-hash aligned (always, for a whole archive).
       const verified = job.sha256TreeHash !== undefined;
-      output.result({ vault: vaultName, jobId, file, size, sha256TreeHash: job.sha256TreeHash, verified, seconds }, () =>
-        [
-          `Downloaded ${formatBytes(size)} to ${file} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
-          verified
-            ? `tree hash verified: ${job.sha256TreeHash}`
-            : 'Glacier gives no tree hash for this range (it is not tree-hash aligned); chunks were checked where Glacier sent a checksum.',
-        ].join('\n'),
-      );
+      const summary = [
+        `Downloaded ${formatBytes(bytes)} to ${toStdout ? 'standard output' : file} in ${seconds.toFixed(1)}s (${formatRate(bytes / Math.max(seconds, 0.001))}).`,
+        verified
+          ? `tree hash verified: ${job.sha256TreeHash}`
+          : 'Glacier gives no tree hash for this range (it is not tree-hash aligned); chunks were checked where Glacier sent a checksum.',
+      ].join('\n');
+      // With '-', stdout carries the archive: the summary goes to stderr.
+      if (toStdout) output.note(summary);
+      else output.result({ vault: vaultName, jobId, file, size: bytes, sha256TreeHash: job.sha256TreeHash, verified, seconds }, () => summary);
     });
 }

@@ -20,6 +20,11 @@ interface UploadOptions {
   abortOnError?: boolean;
 }
 
+/** Quotes a path for a shell command line when it needs it. */
+function quote(path: string): string {
+  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
+}
+
 /** A description Glacier accepts (printable ASCII, at most 1024 characters), from the file name. */
 function defaultDescription(file: string): string | undefined {
   const name = basename(file);
@@ -31,7 +36,7 @@ export function registerUpload(program: Command): void {
   program
     .command('upload')
     .description('upload a file as one archive; large files go multipart, in parallel, resumable')
-    .argument('<file>', 'file to upload')
+    .argument('<file>', "file to upload; '-' reads standard input (of unknown length: see --part-size)")
     .requiredOption('--vault <name>', 'vault to upload to')
     .option('--description <text>', 'archive description (printable ASCII, up to 1024 characters; default: the file name)')
     .option('--part-size <size>', 'multipart part size, 1MiB x 2^n up to 4GiB (default: chosen from the file size)', (v) =>
@@ -46,16 +51,26 @@ export function registerUpload(program: Command): void {
 The upload id is printed as soon as the multipart upload exists. If the upload
 fails or is interrupted, its parts stay on the server (unless --abort-on-error)
 and the same command with --resume UPLOAD_ID sends only what is missing.
-Glacier drops an idle multipart upload after about 24 hours.`,
+Glacier drops an idle multipart upload after about 24 hours.
+
+With '-' the archive is read from standard input, e.g.
+  tar c photos/ | glacier upload - --vault backups --description photos.tar
+Its length is unknown, so the default part size (32 MiB) limits it to about
+312 GiB; pass a larger --part-size for more (10,000 parts at most). To resume,
+pipe the same bytes again with --resume.`,
     )
     .action(async (file: string, options: UploadOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
-      const { size } = await stat(file).catch((error: NodeJS.ErrnoException) => {
-        throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, ExitCode.USAGE);
-      });
-      if (size === 0) throw new CliError(`${file} is empty; Glacier does not store empty archives.`, ExitCode.USAGE);
-      const description = options.description ?? defaultDescription(file);
+      const fromStdin = file === '-';
+      let size: number | undefined;
+      if (!fromStdin) {
+        ({ size } = await stat(file).catch((error: NodeJS.ErrnoException) => {
+          throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, ExitCode.USAGE);
+        }));
+        if (size === 0) throw new CliError(`${file} is empty; Glacier does not store empty archives.`, ExitCode.USAGE);
+      }
+      const description = options.description ?? (fromStdin ? undefined : defaultDescription(file));
       const vault = connect(opts).Vault(opts.account, options.vault);
       const progress = new TransferProgress({ stream: output.progressStream, label: 'upload', silent: !opts.progress });
       let uploadId = options.resume;
@@ -64,7 +79,7 @@ Glacier drops an idle multipart upload after about 24 hours.`,
       try {
         const archive = await withInterrupt((signal) =>
           vault.uploadArchive({
-            body: createReadStream(file),
+            body: fromStdin ? process.stdin : createReadStream(file),
             size,
             archiveDescription: description,
             partSize: options.partSize,
@@ -95,7 +110,7 @@ Glacier drops an idle multipart upload after about 24 hours.`,
         };
         output.result(result, () =>
           [
-            `Uploaded ${file} (${formatBytes(size)}) to vault ${vault.name} in ${seconds.toFixed(1)}s (${formatRate(size / Math.max(seconds, 0.001))}).`,
+            `Uploaded ${fromStdin ? 'standard input' : file} (${formatBytes(result.size ?? 0)}) to vault ${vault.name} in ${seconds.toFixed(1)}s (${formatRate((result.size ?? 0) / Math.max(seconds, 0.001))}).`,
             `archive id: ${result.archiveId}`,
             `tree hash:  ${result.checksum ?? '-'}`,
           ].join('\n'),
@@ -105,7 +120,8 @@ Glacier drops an idle multipart upload after about 24 hours.`,
         const id = error instanceof UploadError ? (error.uploadId ?? uploadId) : uploadId;
         const kept = error instanceof UploadError ? error.partsLeft : options.abortOnError !== true;
         if (id !== undefined && kept) {
-          output.note(`The upload's parts are kept. Resume with:\n  glacier upload ${file} --vault ${vault.name} --resume ${id}`);
+          const again = fromStdin ? '(the same bytes) | glacier upload -' : `glacier upload ${quote(file)}`;
+          output.note(`The upload's parts are kept. Resume with:\n  ${again} --vault ${vault.name} --resume ${id}`);
         }
         throw error;
       }
