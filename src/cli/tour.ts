@@ -175,6 +175,7 @@ async function tour(options: TourOptions, signal: AbortSignal): Promise<void> {
     );
     const up = new TransferProgress({ stream: process.stdout, label: '  upload  ' });
     let uploadId: string | undefined;
+    let partsTotal: number | undefined;
     up.start(size);
     let archive: Archive;
     try {
@@ -185,14 +186,21 @@ async function tour(options: TourOptions, signal: AbortSignal): Promise<void> {
         onUploadId: (id: string) => {
           uploadId = id;
         },
-        onProgress: (p: { loaded: number; total?: number }) => up.update(p.loaded, p.total),
+        onProgress: (p: { loaded: number; total?: number; partsTotal?: number }) => {
+          partsTotal = p.partsTotal;
+          up.update(p.loaded, p.total);
+        },
       });
     } finally {
       up.stop();
     }
     created.archive = archive;
     say(`  ${String(archive)}`);
-    say(`  multipart upload id: ${uploadId ? shortId(uploadId, 40) : '(single request)'}`);
+    say(
+      uploadId
+        ? `  multipart upload ${shortId(uploadId, 40)}: ${partsTotal ?? '?'} parts, hashed once and sent 4 at a time`
+        : '  sent in a single UploadArchive request',
+    );
     say(`  checksum (tree hash Glacier confirmed): ${archive.checksum}`);
     say(`  size: ${archive.size} bytes`);
 
