@@ -330,6 +330,7 @@ export async function treeHashFile(path: string, options: TreeHashFileOptions = 
 
 /** An inclusive byte range `[start, end]`, as Glacier writes them (`start-end`). */
 export interface ByteRange {
+  /** First byte, inclusive. */
   readonly start: number;
   /** Last byte, inclusive. */
   readonly end: number;
