@@ -47,9 +47,12 @@ export class CliError extends Error {
   override name = 'CliError';
   /** The exit code. */
   readonly exitCode: ExitCodeValue;
-  constructor(message: string, exitCode: ExitCodeValue = ExitCode.ERROR, options?: ErrorOptions) {
+  /** True when the command already printed its result (a report): `--json` then prints no error document. */
+  readonly reported: boolean;
+  constructor(message: string, exitCode: ExitCodeValue = ExitCode.ERROR, options?: ErrorOptions & { reported?: boolean }) {
     super(message, options);
     this.exitCode = exitCode;
+    this.reported = options?.reported === true;
   }
 }
 

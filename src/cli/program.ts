@@ -119,7 +119,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     output.note(errorLine(error));
     const exitCode = exitCodeFor(error);
     // Scripts reading --json get the failure as a document too.
-    if (output.json) output.result({ error: { name: error instanceof Error ? error.name : 'Error', message: errorLine(error).replace(/^glacier: (\w+: )?/, ''), exitCode } }, () => '');
+    if (output.json && !(error instanceof CliError && error.reported)) output.result({ error: { name: error instanceof Error ? error.name : 'Error', message: errorLine(error).replace(/^glacier: (\w+: )?/, ''), exitCode } }, () => '');
     return exitCode;
   }
 }

@@ -191,6 +191,32 @@ describe('glacier purge', () => {
     expect(report).toMatchObject({ archivesInInventory: 3, deleted: 3, vaultDeleted: true });
   });
 
+  it("on an AWS-like endpoint (daily inventory) it reports that the vault must wait, and a later run finishes", async () => {
+    const daily = await startTestEndpoint({ inventory: 'daily' });
+    try {
+      const dailyEnv = cliEnv(daily.endpoint, { XDG_STATE_HOME: join(work, 'daily-state') });
+      await fillVault(daily.client, 'aws-like', 5);
+      // Glacier's daily inventory runs.
+      daily.server.clock.advance(25 * 3_600_000);
+      const first = await runCli(['--json', 'purge', 'aws-like', '--yes', '--delete-vault'], dailyEnv);
+      expect(first.code).toBe(4);
+      const report = json<PurgeReport & { vaultDeleteError: string }>(first);
+      expect(report).toMatchObject({ archivesInInventory: 5, deleted: 5, failed: 0, vaultDeleted: false });
+      expect(report.vaultDeleteError).toMatch(/about a day/);
+      expect(report.stateFile).toEqual(expect.any(String));
+      expect(first.stderr).toMatch(/^glacier: vault aws-like was not deleted/m);
+
+      // A day later the vault's inventory shows it empty.
+      daily.server.clock.advance(25 * 3_600_000);
+      const second = await runCli(['--json', 'purge', 'aws-like', '--yes', '--delete-vault'], dailyEnv);
+      expect(second.code, second.stderr).toBe(0);
+      expect(json<PurgeReport>(second)).toMatchObject({ resumed: true, vaultDeleted: true, failed: 0, stateFile: null });
+      await expect(stat(report.stateFile!)).rejects.toThrow();
+    } finally {
+      await daily.close();
+    }
+  });
+
   it('a state file of another vault is refused', async () => {
     await fillVault(ep.client, 'purge-other', 1);
     const state = join(work, 'other.jsonl');

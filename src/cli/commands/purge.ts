@@ -116,10 +116,12 @@ Archives uploaded after the inventory was taken are not deleted.`,
       const report = await withInterrupt((signal) => purge(vaultName, options, opts, output, signal));
       output.result(report, () => humanReport(report));
       if (report.failed > 0) {
-        throw new CliError(`${report.failed} archive(s) could not be deleted; run the same command again to retry them.`, ExitCode.SERVICE);
+        throw new CliError(`${report.failed} archive(s) could not be deleted; run the same command again to retry them.`, ExitCode.SERVICE, {
+          reported: true,
+        });
       }
       if (options.deleteVault && !report.dryRun && !report.vaultDeleted) {
-        throw new CliError(`vault ${vaultName} was not deleted: ${report.vaultDeleteError ?? 'unknown reason'}`, ExitCode.SERVICE);
+        throw new CliError(`vault ${vaultName} was not deleted: ${report.vaultDeleteError ?? 'unknown reason'}`, ExitCode.SERVICE, { reported: true });
       }
     });
 }
