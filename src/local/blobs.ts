@@ -3,9 +3,10 @@
  *
  * Every stored object ("blob") has a random 32-hex-digit key, the only kind of
  * name ever used on disk, so no vault name or id can reach the file system.
- * Beside the bytes, each blob keeps its tree-hash leaf digests (32 bytes per
- * MiB), so the tree hash of any MiB-aligned range is computed without reading
- * the data again.
+ * Beside the bytes, each blob of more than 1 MiB keeps its tree-hash leaf
+ * digests (32 bytes per MiB; a smaller blob's one leaf is its SHA-256), so
+ * the tree hash of any MiB-aligned range is computed without reading the
+ * data again.
  *
  * On disk, bytes stream into a temporary file while they are hashed, then are
  * fsynced and renamed into place only when the upload succeeded: a failed,
@@ -13,10 +14,12 @@
  *
  * @module
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { MiB } from '../transfer/tree-hash.js';
 import { isBlobKey, newBlobKey } from './ids.js';
 
 /** Streams bytes into a new blob. */
@@ -104,6 +107,9 @@ export class MemoryBlobStore implements BlobStore {
 async function* failing(err: Error): AsyncGenerator<Buffer> {
   throw err;
 }
+
+/** Bytes of one SHA-256 digest. */
+const DIGEST_BYTES = 32;
 
 /** Size of the write buffer of a disk blob writer. */
 const WRITE_BUFFER = 1024 * 1024;
@@ -198,7 +204,7 @@ export class DiskBlobStore implements BlobStore {
         done = true;
         await handle.close();
         const key = newBlobKey();
-        await writeFileAtomic(this.#tmpDir, `${this.#path(key)}.leaves`, leaves);
+        if (leaves.length > DIGEST_BYTES) await writeFileAtomic(this.#tmpDir, `${this.#path(key)}.leaves`, leaves);
         await rename(tmp, this.#path(key));
         await syncDir(this.#blobDir);
         return key;
@@ -210,7 +216,7 @@ export class DiskBlobStore implements BlobStore {
   /** {@inheritDoc BlobStore.put} */
   async put(data: Buffer, leaves: Buffer): Promise<string> {
     const key = newBlobKey();
-    await writeFileAtomic(this.#tmpDir, `${this.#path(key)}.leaves`, leaves);
+    if (leaves.length > DIGEST_BYTES) await writeFileAtomic(this.#tmpDir, `${this.#path(key)}.leaves`, leaves);
     await writeFileAtomic(this.#tmpDir, this.#path(key), data);
     await syncDir(this.#blobDir);
     return key;
@@ -224,7 +230,15 @@ export class DiskBlobStore implements BlobStore {
 
   /** {@inheritDoc BlobStore.leaves} */
   async leaves(key: string): Promise<Buffer> {
-    return readFile(`${this.#path(key)}.leaves`);
+    try {
+      return await readFile(`${this.#path(key)}.leaves`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // A blob of at most one leaf has no sidecar: its one leaf is the SHA-256 of its bytes.
+    const data = await readFile(this.#path(key));
+    if (data.length > MiB) throw new Error(`Blob ${key} has no leaf digests.`);
+    return createHash('sha256').update(data).digest();
   }
 
   /** {@inheritDoc BlobStore.remove} */
