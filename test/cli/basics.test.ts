@@ -117,6 +117,27 @@ describe('glacier vaults / vault create|describe|delete', () => {
   });
 });
 
+describe('credentials and profiles', () => {
+  it('--profile reads the shared files; a wrong secret is refused by the endpoint (exit 4)', async () => {
+    const credentials = join(work, 'credentials');
+    const config = join(work, 'config');
+    await writeFile(credentials, '[archive]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong]\naws_access_key_id = test\naws_secret_access_key = nope\n');
+    await writeFile(config, '[profile archive]\nregion = eu-west-1\n[profile wrong]\nregion = eu-west-1\n');
+    const profileEnv = { ...env, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config };
+    delete profileEnv.AWS_ACCESS_KEY_ID;
+    delete profileEnv.AWS_SECRET_ACCESS_KEY;
+    delete profileEnv.AWS_REGION;
+
+    const ok = await runCli(['--profile', 'archive', '--json', 'vault', 'create', 'from-profile'], profileEnv);
+    expect(ok.code, ok.stderr).toBe(0);
+    const refused = await runCli(['--profile', 'wrong', 'vaults'], profileEnv);
+    expect(refused.code).toBe(4);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^glacier: \w+: .*signature/i);
+    expect(refused.stderr).not.toContain('nope');
+  });
+});
+
 describe('glacier treehash', () => {
   it("prints each file's tree hash, equal to the library's", async () => {
     const a = join(work, 'a.bin');
