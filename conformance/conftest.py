@@ -82,6 +82,12 @@ def vault_arn_pattern(name: str) -> re.Pattern:
     return re.compile(r"^arn:aws:glacier:%s:\d{12}:vaults/%s$" % (REGION, re.escape(name)))
 
 
+def is_location(location: str, vault_name: str, *tail: str) -> bool:
+    """A Location header: /ACCOUNT-ID/vaults/NAME[/kind/id], with the 12-digit account."""
+    path = "/".join([re.escape(vault_name), *map(re.escape, tail)])
+    return re.fullmatch(r"/\d{12}/vaults/" + path, location or "") is not None
+
+
 def unique_name(prefix: str = "conf") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 

@@ -15,6 +15,7 @@ from conftest import (
     ISO_DATE,
     MiB,
     client_error,
+    is_location,
     random_bytes,
     tree_hash,
     unique_name,
@@ -62,7 +63,7 @@ def test_cli_vault_lifecycle(aws, client, endpoint):
     name = unique_name("cli")
 
     _, created, _ = aws("create-vault", "--vault-name", name)
-    assert created["location"].endswith(f"/vaults/{name}")
+    assert is_location(created["location"], name)
 
     _, described, _ = aws("describe-vault", "--vault-name", name)
     assert described["VaultName"] == name
@@ -110,7 +111,7 @@ def test_cli_archive_workflow(aws, client, tmp_path):
     )
     archive_id = uploaded["archiveId"]
     assert uploaded["checksum"] == tree_hash(data)
-    assert uploaded["location"].endswith(f"/vaults/{name}/archives/{archive_id}")
+    assert is_location(uploaded["location"], name, "archives", archive_id)
     described = client.describe_vault(vaultName=name)
     assert described["NumberOfArchives"] == 1
     assert described["SizeInBytes"] == len(data)
@@ -123,7 +124,7 @@ def test_cli_archive_workflow(aws, client, tmp_path):
     params = json.dumps({"Type": "archive-retrieval", "ArchiveId": archive_id, "Description": "restore"})
     _, job, _ = aws("initiate-job", "--vault-name", name, "--job-parameters", params)
     job_id = job["jobId"]
-    assert job["location"].endswith(f"/vaults/{name}/jobs/{job_id}")
+    assert is_location(job["location"], name, "jobs", job_id)
 
     desc = _wait_cli_job(aws, client, name, job_id)
     assert desc["Action"] == "ArchiveRetrieval"

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from conftest import (
     client_error,
+    is_location,
     make_client,
     random_bytes,
     tree_hash,
@@ -200,8 +201,7 @@ def test_upload_raw_success_headers(raw, vault):
     assert response.status == 201
     archive_id = response.headers["x-amz-archive-id"]
     assert response.headers["x-amz-sha256-tree-hash"] == tree_hash(body)
-    assert re.match(r"^/\d{12}/vaults/%s/archives/" % re.escape(vault.name), response.headers["location"])
-    assert response.headers["location"].endswith("/archives/" + archive_id)
+    assert is_location(response.headers["location"], vault.name, "archives", archive_id)
 
 
 def test_missing_glacier_version_header(raw, vault):

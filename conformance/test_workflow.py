@@ -18,6 +18,7 @@ from botocore.utils import calculate_tree_hash
 from conftest import (
     ISO_DATE,
     client_error,
+    is_location,
     random_bytes,
     tree_hash,
     unique_name,
@@ -82,8 +83,7 @@ def test_create_vault_from_vault_resource(glacier, client, vault_name):
     response = glacier.Vault("-", vault_name).create()
 
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 201
-    assert response["location"].endswith(f"/vaults/{vault_name}")
-    assert response["location"].startswith("/")
+    assert is_location(response["location"], vault_name)
     assert client.describe_vault(vaultName=vault_name)["VaultName"] == vault_name
 
 
@@ -274,11 +274,7 @@ def test_upload_archive_response(client, vault):
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert response["checksum"] == tree_hash(data)
     assert response["checksum"] == calculate_tree_hash(io.BytesIO(data))
-    assert response["location"] == (
-        response["location"].split("/vaults/")[0] + f"/vaults/{vault.name}/archives/{response['archiveId']}"
-    )
-    assert response["location"].split("/")[1].isdigit()
-    assert len(response["location"].split("/")[1]) == 12
+    assert is_location(response["location"], vault.name, "archives", response["archiveId"])
     assert response["ResponseMetadata"]["HTTPHeaders"]["x-amz-archive-id"] == response["archiveId"]
 
 
