@@ -182,10 +182,11 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
     if (job.statusCode === 'InProgress') await ensureLog();
     await waitForJob(job, output, { wait: true, pollInterval: options.pollInterval, signal });
   } catch (error) {
-    if (!isNotFound(error) || !resumed) throw error;
-    // The remembered inventory job expired (its output lasts about 24 h): take a new inventory.
+    const failed = error instanceof Error && error.name === 'JobFailedError';
+    if (!resumed || !(isNotFound(error) || failed)) throw error;
+    // The remembered inventory job expired (its output lasts about 24 h) or failed: take a new inventory.
     job = await vault.initiateInventoryRetrieval({ format: 'JSON' });
-    output.note(`The earlier inventory job has expired; requested a new one: ${job.id}.`);
+    output.note(`The earlier inventory job has ${failed ? 'failed' : 'expired'}; requested a new one: ${job.id}.`);
     log?.inventoryJob(job.id);
     await log?.flush();
     await waitForJob(job, output, { wait: true, pollInterval: options.pollInterval, signal });
