@@ -192,6 +192,13 @@ export class Backend {
   /** Streams bytes `[start, end)` of the concatenated segments. */
   readSegments(segments: readonly Segment[], start: number, end: number): Readable {
     const blobs = this.blobs;
+    let base = 0;
+    for (const seg of segments) {
+      // The common case, a range inside one segment, streams the blob directly.
+      if (start >= base && end <= base + seg.size) return blobs.read(seg.key, start - base, end - base);
+      if (start < base + seg.size) break;
+      base += seg.size;
+    }
     async function* chunks(): AsyncGenerator<Buffer> {
       let base = 0;
       for (const seg of segments) {
