@@ -376,6 +376,19 @@ def test_list_parts_pages(client, vault):
     ]
 
 
+def test_upload_id_belongs_to_its_vault(client, vault):
+    other = vault.name + "-other"
+    client.create_vault(vaultName=other)
+    upload_id = client.initiate_multipart_upload(vaultName=vault.name, partSize=str(PART))["uploadId"]
+
+    with client_error("ResourceNotFoundException", 404):
+        client.list_parts(vaultName=other, uploadId=upload_id)
+    with client_error("ResourceNotFoundException", 404):
+        client.upload_multipart_part(vaultName=other, uploadId=upload_id, range="bytes 0-0/*", body=b"x")
+
+    assert client.list_parts(vaultName=vault.name, uploadId=upload_id)["Parts"] == []
+
+
 def test_unknown_upload_id(client, vault):
     with client_error("ResourceNotFoundException", 404):
         client.list_parts(vaultName=vault.name, uploadId="NOT-AN-UPLOAD-ID")

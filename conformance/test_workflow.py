@@ -112,6 +112,24 @@ def test_delete_empty_vault(glacier, client, vault_name):
     assert vault_name not in [v.name for v in glacier.vaults.all()]
 
 
+def test_vault_recreated_after_delete_starts_empty(client, vault_name):
+    client.create_vault(vaultName=vault_name)
+    archive_id = upload(client, vault_name, b"first life")["archiveId"]
+    job_id = client.initiate_job(vaultName=vault_name, jobParameters={"Type": "inventory-retrieval"})["jobId"]
+    wait_for_job(client, vault_name, job_id)
+    client.delete_archive(vaultName=vault_name, archiveId=archive_id)
+    client.delete_vault(vaultName=vault_name)
+
+    client.create_vault(vaultName=vault_name)
+
+    described = client.describe_vault(vaultName=vault_name)
+    assert described["NumberOfArchives"] == 0
+    assert described["SizeInBytes"] == 0
+    assert client.list_jobs(vaultName=vault_name)["JobList"] == []
+    with client_error("ResourceNotFoundException", 404):
+        client.describe_job(vaultName=vault_name, jobId=job_id)
+
+
 def test_delete_non_empty_vault_is_refused(glacier, client, vault):
     upload(client, vault.name, b"x" * 217)
 
