@@ -103,6 +103,9 @@ export function errorLine(error: unknown): string {
     message = `${error.code}: ${message}`;
   }
   if (message === '' || message === 'UnknownError') message = '(no message from the service)';
+  if (name === 'CredentialsProviderError') {
+    message += ' (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile NAME with the shared AWS files)';
+  }
   const oneLine = message.replace(/\s*\n\s*/g, ' ').trim();
   const prefix = error instanceof CliError || name === 'Error' ? '' : `${name}: `;
   return `glacier: ${prefix}${oneLine}`;

@@ -138,6 +138,18 @@ describe('credentials and profiles', () => {
   });
 });
 
+describe('without credentials', () => {
+  it('says where credentials come from, in one line, with exit 4', async () => {
+    const bare = { ...env, AWS_EC2_METADATA_DISABLED: 'true' };
+    delete bare.AWS_ACCESS_KEY_ID;
+    delete bare.AWS_SECRET_ACCESS_KEY;
+    const r = await runCli(['vaults'], bare);
+    expect(r.code).toBe(4);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^glacier: CredentialsProviderError: .*--profile NAME/);
+  });
+});
+
 describe('glacier treehash', () => {
   it("prints each file's tree hash, equal to the library's", async () => {
     const a = join(work, 'a.bin');
