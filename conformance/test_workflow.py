@@ -70,6 +70,16 @@ def test_vault_attributes_follow_uploads(glacier, client, vault):
     assert ISO_DATE.match(vault.last_inventory_date)
 
 
+def test_vault_attributes_reload_after_an_action(glacier, vault):
+    assert vault.number_of_archives == 0  # loaded once
+
+    vault.upload_archive(body=b"cached data is dropped by every action")
+
+    # boto3 cleared the cached DescribeVault, so this read asks the endpoint again.
+    assert vault.number_of_archives == 1
+    assert vault.size_in_bytes == len(b"cached data is dropped by every action")
+
+
 def test_create_vault_from_service_resource(glacier, client, vault_name):
     vault = glacier.create_vault(vaultName=vault_name)
 
