@@ -45,7 +45,7 @@ export interface BackendSettings {
 export const JOB_OUTPUT_TTL_MS = DAY_MS;
 /** How long a deleted archive id keeps answering DeleteArchive with success. */
 export const DELETED_ARCHIVE_TTL_MS = DAY_MS;
-/** How long a completed multipart upload answers a retried Complete with the same archive. */
+/** How long a completed multipart upload answers a retried Complete with the same archive, and an aborted one a repeated Abort with success. */
 export const COMPLETED_UPLOAD_TTL_MS = 60 * 60 * 1000;
 
 /** The service core. */
@@ -107,6 +107,9 @@ export class Backend {
     }
     for (const [id, done] of vault.completedUploads) {
       if (now >= done.at + COMPLETED_UPLOAD_TTL_MS) vault.completedUploads.delete(id);
+    }
+    for (const [id, at] of vault.abortedUploads) {
+      if (now >= at + COMPLETED_UPLOAD_TTL_MS) vault.abortedUploads.delete(id);
     }
     if (this.settings.inventory === 'daily' && vault.pendingSince !== null && now >= vault.pendingSince + DAY_MS) {
       const date = vault.pendingSince + DAY_MS;

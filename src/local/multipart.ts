@@ -176,11 +176,16 @@ export async function completeMultipartUpload(b: Backend, ctx: RequestContext): 
   sendEmpty(ctx.res, 201, { Location: `${b.vaultPath(vault.name)}/archives/${id}`, 'x-amz-archive-id': id, 'x-amz-sha256-tree-hash': treeHash });
 }
 
-/** AbortMultipartUpload: DELETE /{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}. */
+/**
+ * AbortMultipartUpload: DELETE /{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}.
+ * As in AWS, aborting an already-aborted upload succeeds for a while; aborting a completed one fails.
+ */
 export async function abortMultipartUpload(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
+  if (vault.abortedUploads.has(ctx.params.uploadId!)) return sendEmpty(ctx.res, 204);
   const u = upload(vault, ctx.params.uploadId!);
   vault.uploads.delete(u.id);
+  vault.abortedUploads.set(u.id, b.now());
   await b.commitAndRelease([...u.parts.values()].map((p) => p.key));
   sendEmpty(ctx.res, 204);
 }

@@ -174,6 +174,8 @@ export interface VaultRecord {
   uploads: Map<string, UploadRecord>;
   /** Recently completed uploads by id. */
   completedUploads: Map<string, CompletedUpload>;
+  /** Recently aborted upload ids and when they were aborted (a repeated abort succeeds for a while). */
+  abortedUploads: Map<string, number>;
   /** Jobs by id, until 24 h after completion. */
   jobs: Map<string, JobRecord>;
   /** Time of the last archive write or delete. */
@@ -232,6 +234,7 @@ export function newVault(name: string, created: number): VaultRecord {
     deletedArchives: new Map(),
     uploads: new Map(),
     completedUploads: new Map(),
+    abortedUploads: new Map(),
     jobs: new Map(),
     lastWrite: null,
     snapshot: null,
@@ -257,6 +260,7 @@ export function serializeState(state: ServiceState): string {
       deletedArchives: [...v.deletedArchives.entries()],
       uploads: [...v.uploads.values()].map((u) => ({ ...u, parts: [...u.parts.values()] })),
       completedUploads: [...v.completedUploads.values()],
+      abortedUploads: [...v.abortedUploads.entries()],
       jobs: [...v.jobs.values()],
       tags: [...v.tags.entries()],
     })),
@@ -270,11 +274,12 @@ export function deserializeState(text: string): ServiceState {
     dataRetrievalPolicy: DataRetrievalPolicy;
     capacity: CapacityRecord[];
     vaults: Array<
-      Omit<VaultRecord, 'archives' | 'deletedArchives' | 'uploads' | 'completedUploads' | 'jobs' | 'tags'> & {
+      Omit<VaultRecord, 'archives' | 'deletedArchives' | 'uploads' | 'completedUploads' | 'abortedUploads' | 'jobs' | 'tags'> & {
         archives: ArchiveRecord[];
         deletedArchives: Array<[string, number]>;
         uploads: Array<Omit<UploadRecord, 'parts'> & { parts: PartRecord[] }>;
         completedUploads: CompletedUpload[];
+        abortedUploads?: Array<[string, number]>;
         jobs: JobRecord[];
         tags: Array<[string, string]>;
       }
@@ -289,6 +294,7 @@ export function deserializeState(text: string): ServiceState {
       deletedArchives: new Map(v.deletedArchives),
       uploads: new Map(v.uploads.map((u) => [u.id, { ...u, parts: new Map(u.parts.map((p) => [p.start, p])) }])),
       completedUploads: new Map(v.completedUploads.map((c) => [c.uploadId, c])),
+      abortedUploads: new Map(v.abortedUploads ?? []),
       jobs: new Map(v.jobs.map((j) => [j.id, j])),
       tags: new Map(v.tags),
     });

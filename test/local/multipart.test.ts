@@ -202,14 +202,24 @@ describe('CompleteMultipartUpload', () => {
 });
 
 describe('AbortMultipartUpload', () => {
-  it('removes the upload and its parts; a second abort is 404', async () => {
+  it('removes the upload and its parts; a repeated abort succeeds for an hour, a completed upload cannot be aborted', async () => {
     const before = (await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }))).NumberOfArchives;
     const uploadId = await initiate(MiB);
     await part(uploadId, bytes(100), 0);
     const out = await t.client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId }));
     expect(out.$metadata.httpStatusCode).toBe(204);
     expect(await rejection(t.client.send(new ListPartsCommand({ accountId: '-', vaultName, uploadId })))).toBeInstanceOf(ResourceNotFoundException);
+    const again = await t.client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId }));
+    expect(again.$metadata.httpStatusCode).toBe(204);
+    t.server.clock.advance(3600_000 + 1000);
     expect(await rejection(t.client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId })))).toBeInstanceOf(ResourceNotFoundException);
     expect((await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName }))).NumberOfArchives).toBe(before);
+    const done = bytes(10);
+    const completedId = await initiate(MiB);
+    await part(completedId, done, 0);
+    await t.client.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId: completedId, archiveSize: '10', checksum: treeHash(done) }));
+    expect(await rejection(t.client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: completedId })))).toBeInstanceOf(
+      ResourceNotFoundException,
+    );
   });
 });
