@@ -54,6 +54,14 @@ function parseAuthorization(header: string): ParsedAuthorization {
   };
 }
 
+/** How far a request's X-Amz-Date may be from the real time. */
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+
+/** Formats a Date as `20261121T120535Z`. */
+function compactDate(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
 /** Parses `20261121T120535Z` into a Date. */
 function parseAmzDate(value: string): Date | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
@@ -116,6 +124,22 @@ export class SigV4Verifier {
     }
     if (amzDate!.slice(0, 8) !== auth.date) {
       throw invalidSignature();
+    }
+    if (auth.service !== 'glacier') {
+      throw new ServiceError(403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'glacier'. ");
+    }
+    // Like AWS, a signature is valid for 15 minutes either side of the real time (not the test clock).
+    const skew = signingDate.getTime() - Date.now();
+    if (Math.abs(skew) > MAX_SKEW_MS) {
+      const now = compactDate(new Date());
+      const limit = compactDate(new Date(Date.now() + Math.sign(skew) * MAX_SKEW_MS));
+      throw new ServiceError(
+        403,
+        'InvalidSignatureException',
+        skew < 0
+          ? `Signature expired: ${amzDate} is now earlier than ${limit} (${now} - 15 min.)`
+          : `Signature not yet current: ${amzDate} is still later than ${limit} (${now} + 15 min.)`,
+      );
     }
     const headers: Record<string, string> = {};
     for (const name of auth.signedHeaders) {

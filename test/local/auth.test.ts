@@ -63,6 +63,24 @@ describe('SigV4 checking', () => {
     expect(res.body.toString()).not.toMatch(/topsecretvalue|Signature=/);
   });
 
+  it('refuses a credential scoped to another service', async () => {
+    const res = await rawRequest(t.endpoint, 'GET', '/-/vaults/auth', { service: 's3' });
+    expect(res.status).toBe(403);
+    expect(res.json().code).toBe('InvalidSignatureException');
+  });
+
+  it('refuses a signature more than 15 minutes from the real time, whatever the test clock says', async () => {
+    const stale = await rawRequest(t.endpoint, 'GET', '/-/vaults/auth', { signingDate: new Date(Date.now() - 3600_000) });
+    expect(stale.status).toBe(403);
+    expect(stale.json()).toMatchObject({ code: 'InvalidSignatureException', message: expect.stringMatching(/^Signature expired/) });
+    const future = await rawRequest(t.endpoint, 'GET', '/-/vaults/auth', { signingDate: new Date(Date.now() + 3600_000) });
+    expect(future.json().message).toMatch(/^Signature not yet current/);
+    const recent = await rawRequest(t.endpoint, 'GET', '/-/vaults/auth', { signingDate: new Date(Date.now() - 5 * 60_000) });
+    expect(recent.status).toBe(200);
+    t.server.clock.advance(48 * 3600_000);
+    expect((await t.client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'auth' }))).VaultName).toBe('auth');
+  });
+
   it('requires x-amz-glacier-version', async () => {
     const res = await rawRequest(t.endpoint, 'GET', '/-/vaults', { headers: { 'x-amz-glacier-version': '' } });
     expect(res.status).toBe(400);

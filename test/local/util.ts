@@ -24,6 +24,10 @@ export interface RawOptions {
   /** Sign with these credentials (default the test pair); `false` sends no Authorization. */
   credentials?: { accessKeyId: string; secretAccessKey: string } | false;
   region?: string;
+  /** Service of the credential scope (default `glacier`). */
+  service?: string;
+  /** Signing time (default now). */
+  signingDate?: Date;
 }
 
 /** Sends one SigV4-signed request (path may hold a query) and collects the response. */
@@ -44,10 +48,13 @@ export async function rawRequest(endpoint: string, method: string, pathAndQuery:
     const signer = new SignatureV4({
       credentials: options.credentials ?? TEST_CREDENTIALS,
       region: options.region ?? 'us-east-1',
-      service: 'glacier',
+      service: options.service ?? 'glacier',
       sha256: Hash.bind(null, 'sha256'),
     });
-    const signed = await signer.sign({ method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query, headers, body });
+    const signed = await signer.sign(
+      { method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query, headers, body },
+      options.signingDate ? { signingDate: options.signingDate } : {},
+    );
     Object.assign(headers, signed.headers);
   }
   return new Promise((resolve, reject) => {
