@@ -50,14 +50,18 @@ async function until(check: () => Promise<boolean> | boolean, ms = 20_000): Prom
   }
 }
 
-/** Starts the CLI and interrupts it with SIGINT once `ready(stderr)` holds. */
-async function interruptWhen(args: string[], ready: (stderr: string) => boolean | Promise<boolean>): Promise<CliResult> {
+/** Starts the CLI and interrupts it with `signal` (SIGINT: Ctrl-C) once `ready(stderr)` holds. */
+async function interruptWhen(
+  args: string[],
+  ready: (stderr: string) => boolean | Promise<boolean>,
+  signal: NodeJS.Signals = 'SIGINT',
+): Promise<CliResult> {
   const child = startCli(args, env);
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = finish(child);
   await until(() => ready(stderr));
-  child.kill('SIGINT');
+  child.kill(signal);
   return done;
 }
 
@@ -135,6 +139,22 @@ describe('glacier upload', () => {
     expect(deleted.code, deleted.stderr).toBe(0);
     expect(json(deleted)).toEqual({ vault: 'mpu-vault', archiveId: id, deleted: true });
     expect((await runCli(['vault', 'delete', 'mpu-vault'], env)).code).toBe(0);
+  });
+
+  it('after kill -9 the printed upload id still resumes the upload', async () => {
+    const { path, bytes } = await makeFile('killed.bin', 6 * MiB);
+    ep.server.setFaults('UploadMultipartPart:1:slow:300');
+    const killed = await interruptWhen(
+      ['upload', path, '--vault', 'up-vault', '--part-size', '1MiB', '--concurrency', '1'],
+      (stderr) => /upload id: \S+/.test(stderr),
+      'SIGKILL',
+    );
+    ep.server.setFaults(undefined);
+    expect(killed.signal).toBe('SIGKILL');
+    const uploadId = /upload id: (\S+)/.exec(killed.stderr)?.[1];
+    const resumed = await runCli(['--json', 'upload', path, '--vault', 'up-vault', '--resume', uploadId!], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(json(resumed)).toMatchObject({ checksum: treeHash(bytes), size: bytes.length, uploadId });
   });
 
   it('an empty file or a missing file is a usage error', async () => {
