@@ -209,6 +209,8 @@ async function tour(options: TourOptions, signal: AbortSignal): Promise<void> {
     code("const job = await vault.initiateInventoryRetrieval();\nawait job.waitUntilCompleted();\nfor await (const a of job.inventory()) console.log(a.archiveId, a.size);");
     const inventoryJob = await vault.initiateInventoryRetrieval();
     say(`  ${String(inventoryJob)}`);
+    code('for await (const j of vault.jobs.all()) console.log(j.action, j.statusCode, j.creationDate);   // boto3: list_jobs');
+    for await (const j of vault.jobs.all()) say(`  ${j.action} ${j.statusCode} ${j.creationDate ?? ''}`);
     try {
       await waitForJob(inventoryJob, pollInterval, signal);
       const inventory = inventoryJob.inventory();
