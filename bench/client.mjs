@@ -130,26 +130,28 @@ function peakRss() {
 async function main() {
   let run;
   switch (task.mode) {
-    case 'ours-upload':
+    case 'ours-upload': {
+      const { uploadArchive } = await import('../dist/transfer/upload.js');
       run = async () => {
-        const { uploadArchive } = await import('../dist/transfer/upload.js');
         const archive = await uploadArchive(target, { body: createReadStream(task.file), concurrency: task.concurrency, partSize: task.partSize });
         return { checksum: archive.checksum, archiveId: archive.archiveId };
       };
       break;
+    }
     case 'sdk-upload':
       run = async () => {
         const out = await client.send(new UploadArchiveCommand({ ...target, body: createReadStream(task.file) }));
         return { checksum: out.checksum ?? '', archiveId: out.archiveId ?? '' };
       };
       break;
-    case 'ours-download':
+    case 'ours-download': {
+      const { downloadJobOutput } = await import('../dist/transfer/download.js');
       run = async () => {
-        const { downloadJobOutput } = await import('../dist/transfer/download.js');
         const result = await downloadJobOutput({ ...target, jobId: task.jobId }, task.output, { chunkSize: task.partSize, concurrency: task.concurrency });
         return { checksum: result.treeHash ?? '' };
       };
       break;
+    }
     case 'endpoint-upload':
       run = await endpointUpload();
       break;
