@@ -123,7 +123,7 @@ describe('credentials and profiles', () => {
     const config = join(work, 'config');
     await writeFile(credentials, '[archive]\naws_access_key_id = test\naws_secret_access_key = test\n[wrong]\naws_access_key_id = test\naws_secret_access_key = nope\n');
     await writeFile(config, '[profile archive]\nregion = eu-west-1\n[profile wrong]\nregion = eu-west-1\n');
-    const profileEnv = { ...env, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config };
+    const profileEnv: NodeJS.ProcessEnv = { ...env, AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: config };
     delete profileEnv.AWS_ACCESS_KEY_ID;
     delete profileEnv.AWS_SECRET_ACCESS_KEY;
     delete profileEnv.AWS_REGION;
@@ -140,7 +140,7 @@ describe('credentials and profiles', () => {
 
 describe('without credentials', () => {
   it('says where credentials come from, in one line, with exit 4', async () => {
-    const bare = { ...env, AWS_EC2_METADATA_DISABLED: 'true' };
+    const bare: NodeJS.ProcessEnv = { ...env, AWS_EC2_METADATA_DISABLED: 'true' };
     delete bare.AWS_ACCESS_KEY_ID;
     delete bare.AWS_SECRET_ACCESS_KEY;
     const r = await runCli(['vaults'], bare);
