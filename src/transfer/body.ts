@@ -165,15 +165,21 @@ async function tryFileOfReadStream(stream: ReadStream): Promise<BodySource | und
   const path = stream.path;
   if ((typeof path !== 'string' && !Buffer.isBuffer(path)) || stream.bytesRead > 0 || stream.readableFlowing) return undefined;
   const options = stream as unknown as { start?: number; end?: number };
+  // The stream opens the file itself; if that fails while we look, its error must not go unhandled.
+  // The stream keeps the error, so a fallback to reading it as a stream still reports it.
+  const ignore = () => undefined;
+  stream.on('error', ignore);
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch {
+    stream.off('error', ignore);
     return undefined;
   }
   const info = await handle.stat();
   if (!info.isFile()) {
     await handle.close();
+    stream.off('error', ignore);
     return undefined;
   }
   const start = options.start ?? 0;

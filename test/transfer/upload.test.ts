@@ -158,6 +158,11 @@ describe('uploadArchive, bad input', () => {
     expect(h.sent).toEqual([]);
   });
 
+  it('reports a missing file before any request', async () => {
+    await expect(uploadArchive(h.target, { body: createReadStream(join(dir, 'missing.bin')) })).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(h.sent).toEqual([]);
+  });
+
   it('rejects a bad vault name before any request', async () => {
     await expect(uploadArchive({ ...h.target, vaultName: 'no/slash' }, { body: data })).rejects.toBeInstanceOf(ValidationError);
     expect(h.sent).toEqual([]);
