@@ -210,6 +210,12 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(text.split('\n')[0]).toMatch(/^ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash/);
     for (const id of ids) expect(text).toContain(id);
     await expect(stat(`${file}.partial`)).rejects.toThrow();
+
+    // The same CSV job, parsed.
+    const parsed = await runCli(['--json', 'inventory', 'inv-vault', '--job', json<{ jobId: string }>(r).jobId], env);
+    const archives = json<{ archives: Array<{ archiveId: string; archiveDescription: string }> }>(parsed).archives;
+    expect(archives.map((a) => a.archiveId).sort()).toEqual([...ids].sort());
+    expect(archives.map((a) => a.archiveDescription)).toContain('second, with "quotes"');
   });
 
   it('lists jobs with the status filters', async () => {
