@@ -38,6 +38,16 @@ describe('glacier local', () => {
     expect((await readdir(dataDir)).length).toBeGreaterThan(0);
   });
 
+  it('has exactly the flags of glacier-local', async () => {
+    const flags = (help: string) =>
+      [...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--help').sort();
+    const ours = await runCli(['local', '--help'], cliEnv('http://unused'));
+    const theirs = await finish(startCli(['--help'], cliEnv('http://unused'), fileURLToPath(new URL('../../dist/local/cli.js', import.meta.url))));
+    expect(ours.code).toBe(0);
+    expect(flags(ours.stdout)).toEqual(flags(theirs.stdout));
+    expect(flags(ours.stdout)).toEqual(expect.arrayContaining(['--host', '--port', '--data-dir', '--in-memory', '--job-delay', '--no-auth', '--faults']));
+  });
+
   it('rejects --data-dir together with --in-memory', async () => {
     const r = await runCli(['local', '--data-dir', join(work, 'x'), '--in-memory'], cliEnv('http://unused'));
     expect(r.code).toBe(2);
