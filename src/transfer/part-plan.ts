@@ -30,6 +30,23 @@ export const DEFAULT_STREAM_PART_SIZE = 32 * MiB;
 export const DEFAULT_CONCURRENCY = 4;
 
 /**
+ * Memory the default concurrency allows for part buffers: 512 MiB. Archives
+ * large enough to need parts over 128 MiB (more than 1.22 TiB) get fewer
+ * parts in flight by default, down to one, instead of gigabytes of buffers.
+ */
+export const DEFAULT_PART_MEMORY = 512 * MiB;
+
+/**
+ * The concurrency for a part size: `requested` when given, otherwise
+ * {@link DEFAULT_CONCURRENCY} reduced so that parts in memory stay within
+ * {@link DEFAULT_PART_MEMORY} (at least one).
+ */
+export function chooseConcurrency(partSize: number, requested?: number): number {
+  if (requested !== undefined) return requested;
+  return Math.max(1, Math.min(DEFAULT_CONCURRENCY, Math.floor(DEFAULT_PART_MEMORY / partSize)));
+}
+
+/**
  * Chooses the part size for an archive of `size` bytes (undefined when the
  * length is not known), honouring a requested `partSize`.
  *

@@ -12,7 +12,9 @@
  * **Memory.** At most `concurrency` parts are held at once (the one being
  * read and hashed counts), so memory is about `concurrency × partSize` plus
  * the runtime's own (Node and the SDK take about 64 MiB). In-memory bodies
- * are sent as views, not copies.
+ * are sent as views, not copies. The default concurrency drops below 4 for
+ * parts over 128 MiB, so part buffers stay within 512 MiB (a 10 TiB archive
+ * needs 1 GiB parts: one at a time by default).
  *
  * **Requests and cost.** Glacier bills each request: an archive of N bytes
  * costs ⌈N / partSize⌉ part requests plus an initiate and a complete.
@@ -45,6 +47,7 @@ import {
   DEFAULT_CONCURRENCY,
   DEFAULT_MULTIPART_THRESHOLD,
   MAX_SINGLE_UPLOAD_SIZE,
+  chooseConcurrency,
   choosePartSize,
   maxArchiveSize,
   partContentRange,
@@ -92,7 +95,11 @@ export interface UploadArchiveOptions {
    * parts if that is larger; 32 MiB for streams of unknown length.
    */
   partSize?: number;
-  /** Parts read, hashed and sent at once (default 4). Memory is about `concurrency × partSize`. */
+  /**
+   * Parts read, hashed and sent at once. Memory is about `concurrency ×
+   * partSize`. Default 4, or fewer when parts are over 128 MiB (archives over
+   * 1.22 TiB), keeping part buffers within 512 MiB.
+   */
   concurrency?: number;
   /** Called after each acknowledged part, and once at the end of a single-request upload. */
   onProgress?: (p: UploadProgress) => void;
@@ -146,7 +153,7 @@ interface Settings {
   target: UploadTarget;
   description: string | undefined;
   partSize: number | undefined;
-  concurrency: number;
+  concurrency: number | undefined;
   threshold: number;
   size: number | undefined;
   retry: RetryOptions;
@@ -169,7 +176,7 @@ function validate(target: UploadTarget, options: UploadArchiveOptions): Settings
   if (threshold > MAX_SINGLE_UPLOAD_SIZE) {
     throw new ValidationError('multipartThreshold', `multipartThreshold must be at most 4 GiB (${MAX_SINGLE_UPLOAD_SIZE}), Glacier's limit for one request.`);
   }
-  const concurrency = validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
+  const concurrency = options.concurrency === undefined ? undefined : validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
   // Checks the part size's form now; its fit against the length is checked once the length is known.
   const partSize = options.partSize === undefined ? undefined : choosePartSize(undefined, options.partSize);
   const problem = retryOptionsProblem(options.retry);
@@ -308,7 +315,7 @@ class MultipartUpload {
     this.#source = source;
     this.#size = size;
     this.#partSize = choosePartSize(size, settings.partSize);
-    this.#slots = new Slots(settings.concurrency);
+    this.#slots = new Slots(chooseConcurrency(this.#partSize, settings.concurrency));
     this.#uploadId = settings.options.uploadId;
     this.#description = settings.description;
   }
@@ -346,6 +353,7 @@ class MultipartUpload {
       );
     }
     if (this.#size !== undefined) choosePartSize(this.#size, state.partSize);
+    if (state.partSize !== this.#partSize) this.#slots = new Slots(chooseConcurrency(state.partSize, this.#s.concurrency));
     this.#partSize = state.partSize;
     this.#description = state.archiveDescription;
     this.#serverParts = state.parts;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import {
+  chooseConcurrency,
   DEFAULT_PART_SIZE,
   DEFAULT_STREAM_PART_SIZE,
   choosePartSize,
@@ -40,6 +41,23 @@ describe('choosePartSize', () => {
 
   it('rejects archives larger than 10,000 × 4 GiB', () => {
     expect(() => choosePartSize(40_001 * GiB)).toThrow(ValidationError);
+  });
+});
+
+describe('chooseConcurrency', () => {
+  it('keeps 4 parts in flight up to 128 MiB parts', () => {
+    expect(chooseConcurrency(16 * MiB)).toBe(4);
+    expect(chooseConcurrency(128 * MiB)).toBe(4);
+  });
+
+  it('holds fewer huge parts, never fewer than one', () => {
+    expect(chooseConcurrency(256 * MiB)).toBe(2);
+    expect(chooseConcurrency(1024 * MiB)).toBe(1);
+    expect(chooseConcurrency(4096 * MiB)).toBe(1);
+  });
+
+  it('honours an explicit concurrency', () => {
+    expect(chooseConcurrency(4096 * MiB, 3)).toBe(3);
   });
 });
 
