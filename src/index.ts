@@ -150,6 +150,8 @@ export { isTransientError, DEFAULT_RETRIES, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY
 export { DEFAULT_STALL_TIMEOUT, StallTimeoutError } from './transfer/stall.js';
 export {
   choosePartSize,
+  chooseConcurrency,
+  DEFAULT_PART_MEMORY,
   DEFAULT_MULTIPART_THRESHOLD,
   DEFAULT_PART_SIZE,
   DEFAULT_STREAM_PART_SIZE,
