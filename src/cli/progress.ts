@@ -40,6 +40,14 @@ export function noteAboveProgress(text: string): void {
   else process.stderr.write(`${text}\n`);
 }
 
+/**
+ * A live bar turns the terminal's line wrapping off while it draws. If the
+ * process exits without stopping it (a second Ctrl-C), turn it back on.
+ */
+process.on('exit', () => {
+  if (activeBar?.isTTY) activeBar.restoreTerminal();
+});
+
 /** Seconds of history used for the rate shown. */
 const RATE_WINDOW_MS = 5000;
 
@@ -118,6 +126,11 @@ export class TransferProgress {
     } else {
       this.#stream.write(`${text}\n`);
     }
+  }
+
+  /** Turns line wrapping back on and ends the bar's line, without drawing (for an abrupt exit). */
+  restoreTerminal(): void {
+    if (this.#tty) this.#stream.write('\x1b[?7h\n');
   }
 
   /** True when the bar is drawn on a terminal (live redraws). */
