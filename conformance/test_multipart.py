@@ -271,12 +271,6 @@ def test_abort(client, vault):
     assert client.describe_vault(vaultName=vault.name)["NumberOfArchives"] == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="endpoint: a second AbortMultipartUpload right after the first answers 404 "
-    "ResourceNotFoundException; AWS documents that aborting an already-aborted upload "
-    "succeeds for a short time (the operation is idempotent)",
-)
 def test_abort_twice_succeeds(client, vault):
     upload_id = client.initiate_multipart_upload(vaultName=vault.name, partSize=str(PART))["uploadId"]
     client.abort_multipart_upload(vaultName=vault.name, uploadId=upload_id)
