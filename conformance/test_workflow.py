@@ -174,6 +174,12 @@ def test_inventory_retrieval(glacier, client, vault):
 
     assert repr(job) == f"glacier.Job(account_id='-', vault_name='{vault.name}', id='{job.id}')"
     described = wait_for_job(client, vault.name, job.id)
+    # The fields of the guide's completed inventory job, and no others.
+    assert set(described) - {"ResponseMetadata"} == {
+        "Action", "Completed", "CompletionDate", "CreationDate", "InventoryRetrievalParameters",
+        "InventorySizeInBytes", "JobId", "StatusCode", "StatusMessage", "VaultARN",
+    }
+    assert described["InventoryRetrievalParameters"] == {"Format": "JSON"}
     assert described["Action"] == "InventoryRetrieval"
     assert described["JobId"] == job.id
     assert described["Completed"] is True
@@ -326,6 +332,12 @@ def test_archive_retrieval_round_trip(glacier, client, vault):
 
     assert repr(job) == f"glacier.Job(account_id='-', vault_name='{vault.name}', id='{job.id}')"
     described = wait_for_job(client, vault.name, job.id)
+    # The guide's archive job fields, plus those of completion and the retrieval tier.
+    assert set(described) - {"ResponseMetadata"} == {
+        "Action", "ArchiveId", "ArchiveSHA256TreeHash", "ArchiveSizeInBytes", "Completed", "CreationDate",
+        "JobId", "RetrievalByteRange", "SHA256TreeHash", "StatusCode", "VaultARN",
+        "CompletionDate", "StatusMessage", "Tier",
+    }
     assert described["Action"] == "ArchiveRetrieval"
     assert described["ArchiveId"] == archive.id
     assert described["ArchiveSizeInBytes"] == len(data)
