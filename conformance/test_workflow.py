@@ -54,6 +54,9 @@ def test_read_vault_attributes(glacier, vault_name):
     # No inventory has ever been taken of a brand-new, never-written vault.
     assert vault.last_inventory_date is None
     # The load is DescribeVault, stored with its response metadata.
+    assert set(vault.meta.data) == {
+        "VaultARN", "VaultName", "CreationDate", "NumberOfArchives", "SizeInBytes", "ResponseMetadata",
+    }
     assert vault.meta.data["VaultName"] == vault_name
     assert vault.meta.data["ResponseMetadata"]["HTTPStatusCode"] == 200
 
