@@ -32,7 +32,7 @@ import type { InventoryArchive } from '../transfer/inventory.js';
 import { validateDescription, validateId, validatePartSize } from '../validation.js';
 import { waitForVaultState, type VaultWaiterOptions } from '../waiters/vault-waiters.js';
 import { Account } from './account.js';
-import { Archive, archiveDataFromInventory, type ArchiveData } from './archive.js';
+import { Archive, archiveDataFor, type ArchiveData } from './archive.js';
 import { Resource, defineAccessors, hydrate, responseData, responseId } from './base.js';
 import { inventoryRetrievalParameters, type InventoryRetrievalOptions } from './job-parameters.js';
 import { Job } from './job.js';
@@ -369,14 +369,7 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
   Archive(id: string, data?: InventoryArchive | ArchiveData): Archive {
     const archive = new Archive(this.client, this.accountId, this.name, id);
     if (data === undefined) return archive;
-    if (typeof data !== 'object' || data === null) {
-      throw new ValidationError('data', `Archive data must be an inventory record or archive data, got ${JSON.stringify(data)}.`);
-    }
-    const archiveData = 'archiveId' in data ? archiveDataFromInventory(data) : data;
-    if (archiveData.ArchiveId !== undefined && archiveData.ArchiveId !== id) {
-      throw new ValidationError('data', `The data given for archive ${id} is about archive ${archiveData.ArchiveId}.`);
-    }
-    return hydrate(archive, archiveData);
+    return hydrate(archive, archiveDataFor(id, data));
   }
 
   /** A job of this vault; no request is made. */
