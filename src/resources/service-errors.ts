@@ -33,16 +33,35 @@ export function isServiceError(error: unknown): error is GlacierServiceException
  * error object. Other errors pass through untouched.
  */
 export function nameServiceError(error: unknown, subject: string, hints: ErrorHints = {}): unknown {
+  if (isRegionMissing(error) && !(NAMED in error)) {
+    rename(error, `${subject}: ${REGION_MISSING_EXPLANATION}`);
+    return error;
+  }
   if (!isServiceError(error) || NAMED in error) return error;
   const said = error.message && error.message !== 'UnknownError' ? error.message : error.name;
   const hint = error.name === 'NoLongerSupportedException' ? NO_LONGER_SUPPORTED_EXPLANATION : hints[error.name];
+  rename(error, hint ? `${subject}: ${hint} (Glacier said: ${said})` : `${subject}: ${said}`);
+  return error;
+}
+
+/** What to do when no Region is configured anywhere. */
+export const REGION_MISSING_EXPLANATION =
+  'no AWS Region is configured (the SDK said: Region is missing). Pass resource({ region: "us-east-1" }) ' +
+  '(the Region your vaults are in), set AWS_REGION, or use a profile that has a region.';
+
+/** The SDK's error for a client without a Region, raised when the first request is sent. */
+function isRegionMissing(error: unknown): error is Error {
+  return error instanceof Error && error.message === 'Region is missing';
+}
+
+/** Replaces an error's message, once, keeping its class and stack. */
+function rename(error: Error, message: string): void {
   const before = error.message;
-  error.message = hint ? `${subject}: ${hint} (Glacier said: ${said})` : `${subject}: ${said}`;
+  error.message = message;
   // util.inspect and console.error print the stack, whose first line holds the message.
   if (typeof error.stack === 'string') {
     const head = `${error.name}: ${before}`;
     error.stack = error.stack.startsWith(head) ? `${error.name}: ${error.message}${error.stack.slice(head.length)}` : error.stack;
   }
   Object.defineProperty(error, NAMED, { value: true, enumerable: false });
-  return error;
 }

@@ -82,11 +82,19 @@ export async function waitForJobCompletion<J extends PolledJob>(
     const now = Date.now();
     if (now >= deadline) {
       throw new WaitTimeoutError(
-        `${String(job)} was still ${job.statusCode ?? 'unfinished'} after ${Math.round((now - started) / 1000)} s ` +
+        `${String(job)} was still ${job.statusCode ?? 'unfinished'} after ${formatElapsed(now - started)} ` +
           `(${polls} DescribeJob call${polls === 1 ? '' : 's'}); raise maxWaitTime to wait longer.`,
       );
     }
     await sleep(Math.min(interval, deadline - now), signal);
     interval = Math.min(Math.max(interval * 2, 1), Math.max(maxInterval, interval));
   }
+}
+
+/** An elapsed time for a message: milliseconds under a second, then seconds, minutes or hours. */
+function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 360_000) / 10} h`;
 }
