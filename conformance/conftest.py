@@ -25,8 +25,8 @@ import threading
 import time
 import urllib.parse
 import uuid
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import boto3
 import pytest
