@@ -1,25 +1,18 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UploadArchiveCommand } from '@aws-sdk/client-glacier';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { treeHash } from '../../src/transfer/tree-hash.js';
-import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
-import { cliEnv, json, runCli } from './run.js';
+import type { TestEndpoint } from '../helpers/endpoint.js';
+import { useCliFixture, json, runCli } from './run.js';
 
+const fixture = useCliFixture('basics');
 let ep: TestEndpoint;
 let env: NodeJS.ProcessEnv;
 let work: string;
-
-beforeAll(async () => {
-  ep = await startTestEndpoint();
-  env = cliEnv(ep.endpoint);
-  work = await mkdtemp(join(tmpdir(), 'glacier-cli-basics-'));
-});
-afterAll(async () => {
-  await ep.close();
-  await rm(work, { recursive: true, force: true });
+beforeAll(() => {
+  ({ ep, env, work } = fixture);
 });
 
 describe('glacier: help, usage and errors', () => {

@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateVaultCommand,
@@ -10,38 +9,18 @@ import {
   UploadArchiveCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { PurgeReport } from '../../src/cli/commands/purge.js';
 import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
-import { cliEnv, finish, json, runCli, startCli } from './run.js';
+import { cliEnv, useCliFixture, finish, json, runCli, startCli } from './run.js';
 
-interface PurgeReport {
-  vault: string;
-  dryRun: boolean;
-  resumed: boolean;
-  inventoryJobId: string;
-  archivesInInventory: number;
-  bytesInInventory: number;
-  deletedEarlier: number;
-  deleted: number;
-  alreadyGone: number;
-  failed: number;
-  vaultDeleted: boolean;
-  stateFile: string | null;
-}
-
+// Default state files go under XDG_STATE_HOME: keep them in the test's directory.
+const fixture = useCliFixture('purge', (work) => ({ XDG_STATE_HOME: join(work, 'state') }));
 let ep: TestEndpoint;
 let env: NodeJS.ProcessEnv;
 let work: string;
-
-beforeAll(async () => {
-  ep = await startTestEndpoint();
-  work = await mkdtemp(join(tmpdir(), 'glacier-cli-purge-'));
-  // Default state files go under XDG_STATE_HOME: keep them in the test's directory.
-  env = cliEnv(ep.endpoint, { XDG_STATE_HOME: join(work, 'state') });
-});
-afterAll(async () => {
-  await ep.close();
-  await rm(work, { recursive: true, force: true });
+beforeAll(() => {
+  ({ ep, env, work } = fixture);
 });
 
 /** A vault holding `count` small archives; returns their ids. */
@@ -200,7 +179,7 @@ describe('glacier purge', () => {
       daily.server.clock.advance(25 * 3_600_000);
       const first = await runCli(['--json', 'purge', 'aws-like', '--yes', '--delete-vault'], dailyEnv);
       expect(first.code).toBe(4);
-      const report = json<PurgeReport & { vaultDeleteError: string }>(first);
+      const report = json<PurgeReport>(first);
       expect(report).toMatchObject({ archivesInInventory: 5, deleted: 5, failed: 0, vaultDeleted: false });
       expect(report.vaultDeleteError).toMatch(/about a day/);
       expect(report.stateFile).toEqual(expect.any(String));

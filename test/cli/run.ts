@@ -4,7 +4,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 
 /** The built CLI entry point. */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
@@ -71,4 +76,30 @@ export function json<T = Record<string, unknown>>(result: CliResult): T {
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
+}
+
+/** A test file's endpoint, CLI environment and scratch directory. */
+export interface CliFixture {
+  ep: TestEndpoint;
+  env: NodeJS.ProcessEnv;
+  work: string;
+}
+
+/**
+ * Registers hooks that start an in-memory endpoint and a scratch directory
+ * before the file's tests and remove both after them. `extraEnv` adds
+ * variables to the CLI environment (it sees the scratch directory).
+ */
+export function useCliFixture(name: string, extraEnv: (work: string) => Record<string, string> = () => ({})): CliFixture {
+  const fixture = {} as CliFixture;
+  beforeAll(async () => {
+    fixture.ep = await startTestEndpoint();
+    fixture.work = await mkdtemp(join(tmpdir(), `glacier-cli-${name}-`));
+    fixture.env = cliEnv(fixture.ep.endpoint, extraEnv(fixture.work));
+  });
+  afterAll(async () => {
+    await fixture.ep?.close();
+    if (fixture.work) await rm(fixture.work, { recursive: true, force: true });
+  });
+  return fixture;
 }

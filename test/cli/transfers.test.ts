@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, mkdtemp, rm, writeFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateVaultCommand,
@@ -12,21 +11,15 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeHash } from '../../src/transfer/tree-hash.js';
 import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
-import { cliEnv, finish, json, runCli, startCli, type CliResult } from './run.js';
+import { cliEnv, useCliFixture, finish, json, runCli, startCli, type CliResult } from './run.js';
 
 const MiB = 1024 * 1024;
+const fixture = useCliFixture('transfers');
 let ep: TestEndpoint;
 let env: NodeJS.ProcessEnv;
 let work: string;
-
-beforeAll(async () => {
-  ep = await startTestEndpoint();
-  env = cliEnv(ep.endpoint);
-  work = await mkdtemp(join(tmpdir(), 'glacier-cli-transfers-'));
-});
-afterAll(async () => {
-  await ep.close();
-  await rm(work, { recursive: true, force: true });
+beforeAll(() => {
+  ({ ep, env, work } = fixture);
 });
 
 async function makeFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {

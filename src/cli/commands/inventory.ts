@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Job, Vault } from '../../index.js';
+import type { InventoryArchive, Job, Vault } from '../../index.js';
 import { oneOf, seconds } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -7,15 +7,6 @@ import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate, formatTable } from '../format.js';
 import { withInterrupt } from '../signals.js';
 import { saveJobOutput, waitForJob } from '../jobs-common.js';
-
-/** One archive of an inventory, as the CLI prints it in JSON. */
-export interface InventoryArchive {
-  archiveId: string;
-  archiveDescription: string;
-  creationDate: string;
-  size: number;
-  sha256TreeHash: string;
-}
 
 interface InventoryOptions {
   format: 'JSON' | 'CSV';
@@ -51,15 +42,7 @@ export async function runningInventoryJob(vault: Vault, format: string): Promise
 export async function readInventory(job: Job): Promise<{ vaultArn?: string; inventoryDate?: string; archives: InventoryArchive[] }> {
   const inventory = job.inventory();
   const archives: InventoryArchive[] = [];
-  for await (const a of inventory) {
-    archives.push({
-      archiveId: a.archiveId,
-      archiveDescription: a.archiveDescription,
-      creationDate: a.creationDate,
-      size: a.size,
-      sha256TreeHash: a.sha256TreeHash,
-    });
-  }
+  for await (const a of inventory) archives.push(a);
   return { vaultArn: inventory.vaultArn, inventoryDate: inventory.inventoryDate, archives };
 }
 
