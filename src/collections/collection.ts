@@ -56,9 +56,10 @@ interface CollectionState<F> {
   readonly marker?: string;
 }
 
-function checkCount(value: unknown, parameter: string, min: number): number {
+function checkCount(value: unknown, method: 'limit' | 'pageSize', min: number, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw new ValidationError(parameter, `${parameter} must be an integer of at least ${min}, got ${JSON.stringify(value)}.`);
+    const got = typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+    throw new ValidationError(method, `${method}(n) takes ${what}: an integer of at least ${min}, got ${got}.`);
   }
   return value;
 }
@@ -109,10 +110,12 @@ export class ResourceCollection<T, F extends ListFilter = ListFilter> implements
    * A collection with more request parameters, merged over the earlier ones.
    * `limit` sets the API's page size and `marker` where listing starts;
    * other keys depend on the list operation. Unknown keys throw a
-   * {@link ValidationError}.
+   * {@link ValidationError}. Without parameters it is the same as `all()`,
+   * as in boto3.
    */
-  filter(params: F): ResourceCollection<T, F> {
-    if (typeof params !== 'object' || params === null) {
+  filter(params?: F): ResourceCollection<T, F> {
+    if (params === undefined) return this.#with({});
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) {
       throw new ValidationError('filter', `filter() takes an object of request parameters, got ${JSON.stringify(params)}.`);
     }
     const { limit, marker, ...rest } = params;
@@ -131,12 +134,12 @@ export class ResourceCollection<T, F extends ListFilter = ListFilter> implements
 
   /** A collection that yields at most `count` items and stops requesting once it has them. */
   limit(count: number): ResourceCollection<T, F> {
-    return this.#with({ maxItems: checkCount(count, 'count', 0) });
+    return this.#with({ maxItems: checkCount(count, 'limit', 0, 'the most items to yield') });
   }
 
   /** A collection that asks for `count` items per request (the API's `limit`). */
   pageSize(count: number): ResourceCollection<T, F> {
-    return this.#with({ pageSize: checkCount(count, 'count', 1) });
+    return this.#with({ pageSize: checkCount(count, 'pageSize', 1, 'the items to ask for per request') });
   }
 
   /**

@@ -364,9 +364,10 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
 
   /**
    * An archive of this vault; no request is made. Pass an inventory record
-   * (or archive data) to give it attributes.
+   * (whole, or only some of its members) or archive data to give it
+   * attributes; members of neither are refused with a ValidationError.
    */
-  Archive(id: string, data?: InventoryArchive | ArchiveData): Archive {
+  Archive(id: string, data?: Partial<InventoryArchive> | ArchiveData): Archive {
     const archive = new Archive(this.client, this.accountId, this.name, id);
     if (data === undefined) return archive;
     return hydrate(archive, archiveDataFor(id, data));

@@ -1,7 +1,7 @@
 /**
  * Regressions found by acceptance testing, over HTTP against the local
  * endpoint: archive data given to `vault.Archive(id, data)`, a client without
- * a Region, and the job waiter's timeout message.
+ * a Region, the job waiter's timeout message, and collection arguments.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, WaitTimeoutError, resource, treeHash, type ServiceResource, type Vault } from '../../src/index.js';
@@ -100,5 +100,23 @@ describe('job.waitUntilCompleted()', () => {
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('collection arguments', () => {
+  it('filter() without parameters lists everything, as all() and boto3 do', async () => {
+    const viaFilter = (await glacier.vaults.filter().toArray()).map(String);
+    const viaAll = (await glacier.vaults.all().toArray()).map(String);
+    expect(viaFilter).toEqual(viaAll);
+    expect(viaFilter).toContain("glacier.Vault(accountId='-', name='acceptance')");
+  });
+
+  it('a bad limit(n) or pageSize(n) names the method and the value, before any request', () => {
+    expect(() => glacier.vaults.limit(Infinity)).toThrow(/^limit\(n\) takes the most items to yield: an integer of at least 0, got Infinity\.$/);
+    expect(() => glacier.vaults.limit(-1)).toThrow(/^limit\(n\) .* got -1\.$/);
+    expect(() => vault.jobs.pageSize(0)).toThrow(/^pageSize\(n\) takes the items to ask for per request: an integer of at least 1, got 0\.$/);
+    expect(() => vault.jobs.pageSize(Number.NaN)).toThrow(/got NaN/);
+    expect(() => vault.jobs.pageSize('2' as never)).toThrow(/got "2"/);
+    expect(() => vault.jobs.filter([] as never)).toThrow(ValidationError);
   });
 });
