@@ -55,11 +55,50 @@ export interface InventoryRetrievalOptions extends JobOptions {
 
 const JOB_OPTIONS = ['description', 'snsTopic', 'jobParameters', 'signal'] as const;
 
+/** The members of the SDK's `JobParameters` that archive and inventory retrievals use. */
+const JOB_PARAMETER_KEYS: readonly string[] = [
+  'Type',
+  'ArchiveId',
+  'Description',
+  'SNSTopic',
+  'RetrievalByteRange',
+  'Tier',
+  'Format',
+  'InventoryRetrievalParameters',
+];
+/** The members of `InventoryRetrievalJobInput`. */
+const INVENTORY_PARAMETER_KEYS: readonly string[] = ['StartDate', 'EndDate', 'Limit', 'Marker'];
+
+/**
+ * Refuses members the SDK would silently leave out of the request (a
+ * misspelt `tier` or `Range` would otherwise start a Standard-tier,
+ * whole-archive retrieval), and those of select jobs.
+ */
+function checkKnownKeys(raw: object, known: readonly string[], what: string, where: string): void {
+  const unknown = Object.keys(raw).filter((key) => (raw as Record<string, unknown>)[key] !== undefined && !known.includes(key));
+  if (unknown.length === 0) return;
+  const select = unknown.filter((key) => key === 'OutputLocation' || key === 'SelectParameters');
+  if (select.length > 0) {
+    throw new ValidationError(what, `${where}: ${what}.${select[0]} belongs to select jobs, which Glacier closed to new customers and this library does not start.`);
+  }
+  throw new ValidationError(
+    what,
+    `${where}: ${what} has ${unknown.map((key) => `'${key}'`).join(', ')}, which Glacier does not know and the SDK would silently leave out; ` +
+      `its members are ${known.join(', ')} (note the capitals), or use the typed options.`,
+  );
+}
+
 function baseParameters(options: JobOptions, where: string): JobParameters {
   const raw = options.jobParameters;
   if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
     throw new ValidationError('jobParameters', `${where}: jobParameters must be an object of InitiateJob parameters.`);
   }
+  if (raw !== undefined) checkKnownKeys(raw, JOB_PARAMETER_KEYS, 'jobParameters', where);
+  const inventory: unknown = raw?.InventoryRetrievalParameters;
+  if (inventory !== undefined && (typeof inventory !== 'object' || inventory === null || Array.isArray(inventory))) {
+    throw new ValidationError('jobParameters', `${where}: jobParameters.InventoryRetrievalParameters must be an object.`);
+  }
+  if (inventory) checkKnownKeys(inventory, INVENTORY_PARAMETER_KEYS, 'jobParameters.InventoryRetrievalParameters', where);
   const params: JobParameters = { ...raw };
   if (raw?.InventoryRetrievalParameters) params.InventoryRetrievalParameters = { ...raw.InventoryRetrievalParameters };
   if (options.description !== undefined) params.Description = options.description;

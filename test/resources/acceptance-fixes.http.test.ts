@@ -1,7 +1,8 @@
 /**
  * Regressions found by acceptance testing, over HTTP against the local
  * endpoint: archive data given to `vault.Archive(id, data)`, a client without
- * a Region, the job waiter's timeout message, and collection arguments.
+ * a Region, the job waiter's timeout message, collection arguments, and raw
+ * jobParameters members the SDK would silently drop.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, WaitTimeoutError, resource, treeHash, type ServiceResource, type Vault } from '../../src/index.js';
@@ -118,5 +119,29 @@ describe('collection arguments', () => {
     expect(() => vault.jobs.pageSize(Number.NaN)).toThrow(/got NaN/);
     expect(() => vault.jobs.pageSize('2' as never)).toThrow(/got "2"/);
     expect(() => vault.jobs.filter([] as never)).toThrow(ValidationError);
+  });
+});
+
+describe('raw jobParameters', () => {
+  it('refuses members the SDK would silently leave out, before any request', async () => {
+    const archive = await vault.uploadArchive({ body: 'raw job parameters' });
+    const before = (await vault.jobs.toArray()).length;
+    // A lower-case tier would otherwise start a Standard retrieval, a misspelt range a whole-archive one.
+    await expect(archive.initiateArchiveRetrieval({ jobParameters: { tier: 'Bulk' } as never })).rejects.toThrow(/'tier'.*silently leave out.*Tier/);
+    await expect(archive.initiateArchiveRetrieval({ jobParameters: { Range: '0-1048575' } as never })).rejects.toThrow(ValidationError);
+    await expect(archive.initiateArchiveRetrieval({ jobParameters: { OutputLocation: {} } })).rejects.toThrow(/select jobs/);
+    await expect(
+      vault.initiateInventoryRetrieval({ jobParameters: { InventoryRetrievalParameters: { limit: '5' } as never } }),
+    ).rejects.toThrow(/InventoryRetrievalParameters has 'limit'/);
+    await expect(vault.initiateInventoryRetrieval({ jobParameters: { InventoryRetrievalParameters: 'x' as never } })).rejects.toThrow(ValidationError);
+    expect((await vault.jobs.toArray()).length).toBe(before);
+
+    // Glacier's own member names still go through, merged with the typed options.
+    const job = await archive.initiateArchiveRetrieval({ jobParameters: { Tier: 'Bulk', Description: 'raw', SNSTopic: undefined } });
+    await job.load();
+    expect([job.tier, job.jobDescription, job.archiveId]).toEqual(['Bulk', 'raw', archive.id]);
+    const inventory = await vault.initiateInventoryRetrieval({ jobParameters: { Format: 'CSV', InventoryRetrievalParameters: { Limit: '5' } } });
+    await inventory.load();
+    expect(inventory.inventoryRetrievalParameters).toMatchObject({ Format: 'CSV', Limit: '5' });
   });
 });
