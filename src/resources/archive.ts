@@ -14,7 +14,7 @@ import { archiveRetrievalParameters, type ArchiveRetrievalOptions } from './job-
 import { Job } from './job.js';
 import { findReusableRetrieval } from './retrieval-reuse.js';
 import { ARCHIVE_MODEL } from './model.js';
-import { checkOptions, sendOptions, type RequestOptions } from './options.js';
+import { DOWNLOAD_OPTION_KEYS, checkOptions, sendOptions, type RequestOptions } from './options.js';
 import type { ErrorHints } from './service-errors.js';
 import { Vault } from './vault.js';
 
@@ -142,7 +142,7 @@ const RETRIEVAL_HINTS: ErrorHints = {
 
 const RETRIEVAL_KEYS = ['tier', 'range', 'description', 'snsTopic', 'jobParameters'] as const;
 const WAIT_KEYS = ['pollInterval', 'maxPollInterval', 'maxWaitTime', 'onPoll'] as const;
-const DOWNLOAD_KEYS = ['chunkSize', 'concurrency', 'onProgress', 'verify', 'retry', 'end'] as const;
+const DOWNLOAD_KEYS = DOWNLOAD_OPTION_KEYS.filter((key) => key !== 'signal');
 
 function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Pick<T, K> {
   const out = {} as Pick<T, K>;

@@ -23,7 +23,7 @@ import { waitForJobCompletion, type JobWaitOptions } from '../waiters/job-comple
 import { Archive, archiveDataFromInventory } from './archive.js';
 import { Resource, defineAccessors, hydrate, responseData } from './base.js';
 import { JOB_MODEL } from './model.js';
-import { checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
+import { DOWNLOAD_OPTION_KEYS, checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
 import type { ErrorHints } from './service-errors.js';
 import { Vault } from './vault.js';
 
@@ -199,6 +199,7 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
    * `downloadJobOutput`).
    */
   async download(target: string | Writable, options?: DownloadOptions): Promise<DownloadResult> {
+    checkOptions(options, DOWNLOAD_OPTION_KEYS, 'job.download()');
     return this.request(() => downloadJobOutput(this.#source(), target, options), OUTPUT_HINTS);
   }
 

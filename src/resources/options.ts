@@ -6,6 +6,8 @@
  * @module
  */
 import { ValidationError } from '../errors.js';
+import type { DownloadOptions } from '../transfer/download.js';
+import type { UploadArchiveOptions } from '../transfer/upload.js';
 
 /**
  * Returns `options` (or `{}` when undefined) after checking it is a plain
@@ -45,3 +47,39 @@ export interface RequestOptions {
 export function sendOptions(options: RequestOptions | undefined): { abortSignal?: AbortSignal } {
   return options?.signal ? { abortSignal: options.signal } : {};
 }
+
+/** Every option of the transfer engine's upload, for `vault.uploadArchive()`'s check. @internal */
+export const UPLOAD_OPTION_KEYS = [
+  'body',
+  'archiveDescription',
+  'partSize',
+  'concurrency',
+  'onProgress',
+  'signal',
+  'uploadId',
+  'onUploadId',
+  'leavePartsOnError',
+  'multipartThreshold',
+  'size',
+  'retry',
+] as const satisfies readonly (keyof UploadArchiveOptions)[];
+
+/** Every option of the transfer engine's download, for `job.download()` and `archive.download()`. @internal */
+export const DOWNLOAD_OPTION_KEYS = [
+  'chunkSize',
+  'concurrency',
+  'onProgress',
+  'signal',
+  'verify',
+  'retry',
+  'stallTimeout',
+  'end',
+] as const satisfies readonly (keyof DownloadOptions)[];
+
+// If the transfer engine gains an option, these fail to compile until the
+// option is added to the lists above (otherwise it would be refused as unknown).
+type Unlisted<T, K> = [Exclude<keyof T, K>] extends [never] ? true : Exclude<keyof T, K>;
+const uploadOptionsListed: Unlisted<UploadArchiveOptions, (typeof UPLOAD_OPTION_KEYS)[number]> = true;
+const downloadOptionsListed: Unlisted<DownloadOptions, (typeof DOWNLOAD_OPTION_KEYS)[number]> = true;
+void uploadOptionsListed;
+void downloadOptionsListed;

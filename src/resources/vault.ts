@@ -39,7 +39,7 @@ import { Job } from './job.js';
 import { VAULT_MODEL } from './model.js';
 import { MultipartUpload } from './multipart-upload.js';
 import { Notification } from './notification.js';
-import { checkOptions, sendOptions, type RequestOptions } from './options.js';
+import { UPLOAD_OPTION_KEYS, checkOptions, sendOptions, type RequestOptions } from './options.js';
 import type { ErrorHints } from './service-errors.js';
 
 /** The identifiers of a {@link Vault}. */
@@ -169,6 +169,8 @@ export class Vault extends Resource<VaultIdentifiers, DescribeVaultOutput> {
    * description.
    */
   async uploadArchive(options: UploadArchiveOptions): Promise<Archive> {
+    // A misspelt option (`description` for `archiveDescription`) would otherwise be ignored.
+    if (options !== undefined) checkOptions(options, UPLOAD_OPTION_KEYS, 'vault.uploadArchive()');
     const uploaded = await this.request((client) =>
       uploadArchive({ client, accountId: this.accountId, vaultName: this.name }, options),
     );

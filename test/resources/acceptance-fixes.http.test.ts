@@ -1,9 +1,11 @@
 /**
  * Regressions found by acceptance testing, over HTTP against the local
  * endpoint: archive data given to `vault.Archive(id, data)`, a client without
- * a Region, the job waiter's timeout message, collection arguments, and raw
- * jobParameters members the SDK would silently drop.
+ * a Region, the job waiter's timeout message, collection arguments, raw
+ * jobParameters members the SDK would silently drop, and misspelt transfer
+ * options.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError, WaitTimeoutError, resource, treeHash, type ServiceResource, type Vault } from '../../src/index.js';
 import { TEST_CREDENTIALS, startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
@@ -143,5 +145,38 @@ describe('raw jobParameters', () => {
     const inventory = await vault.initiateInventoryRetrieval({ jobParameters: { Format: 'CSV', InventoryRetrievalParameters: { Limit: '5' } } });
     await inventory.load();
     expect(inventory.inventoryRetrievalParameters).toMatchObject({ Format: 'CSV', Limit: '5' });
+  });
+});
+
+describe('transfer options', () => {
+  it('vault.uploadArchive() refuses a misspelt option instead of uploading without it', async () => {
+    const before = (await vault.jobs.toArray()).length;
+    const uploads = async () => (await vault.multipartUploads.toArray()).length;
+    const uploadsBefore = await uploads();
+    await expect(vault.uploadArchive({ body: 'x', description: 'photos.tar' } as never)).rejects.toThrow(
+      /vault\.uploadArchive\(\) has no option 'description'; it takes body, archiveDescription,/,
+    );
+    await expect(vault.uploadArchive({ body: Buffer.alloc(3 << 20), multipartThreshold: 1 << 20, partsize: 1 << 20 } as never)).rejects.toThrow(ValidationError);
+    expect(await uploads()).toBe(uploadsBefore);
+    expect((await vault.jobs.toArray()).length).toBe(before);
+    const archive = await vault.uploadArchive({ body: 'x', archiveDescription: 'photos.tar', partSize: undefined });
+    expect(archive.description).toBe('photos.tar');
+  });
+
+  it('job.download() refuses a misspelt option, and archive.download() takes every download option', async () => {
+    const archive = await vault.uploadArchive({ body: 'download options', archiveDescription: 'd' });
+    const job = await archive.initiateArchiveRetrieval();
+    await job.waitUntilCompleted({ pollInterval: 5 });
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(Buffer.from(chunk));
+        callback();
+      },
+    });
+    await expect(job.download(sink, { chunksize: 1 << 20 } as never)).rejects.toThrow(/job\.download\(\) has no option 'chunksize'/);
+    const result = await archive.download(sink, { stallTimeout: 60_000, pollInterval: 5 });
+    expect(result.reused).toBe(true);
+    expect(Buffer.concat(chunks).toString()).toBe('download options');
   });
 });
