@@ -1,5 +1,5 @@
 /**
- * The resume record of a file download: a small JSON sidecar next to the
+ * The resume record of a file download: a small sidecar next to the
  * `.partial` file listing the chunks already written and verified, with
  * their tree hashes.
  *
@@ -7,13 +7,18 @@
  * chunk, it re-hashes those bytes of the `.partial` file and keeps the chunk
  * only when they still hash to the recorded value (which was itself checked
  * against Glacier's). Bytes lost in a crash, or changed since, are simply
- * fetched again. The sidecar is replaced atomically (write, then rename), so
- * it is either the old or the new version, and an unreadable one means
- * "start over".
+ * fetched again.
+ *
+ * Format: a first line of JSON identifying the download (job, size, chunk
+ * size, tree hash), then one line `INDEX HASH` per verified chunk. Chunks
+ * are appended as they verify, so the cost per chunk stays constant however
+ * large the archive (a 1 TiB download has 65,536 chunks of 16 MiB). A line
+ * torn by a crash is ignored; a record that cannot be read, or that
+ * identifies another download, means "start over".
  *
  * @module
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 
 /** What identifies a download, so a record is never applied to other output. */
 export interface DownloadIdentity {
@@ -27,10 +32,10 @@ export interface DownloadIdentity {
   readonly treeHash: string | undefined;
 }
 
-interface StateFile extends DownloadIdentity {
-  readonly version: 1;
-  /** Verified chunks: index → tree hash. */
-  readonly chunks: Record<string, string>;
+const VERSION = 2;
+
+function header(identity: DownloadIdentity): string {
+  return `${JSON.stringify({ version: VERSION, jobId: identity.jobId, size: identity.size, chunkSize: identity.chunkSize, treeHash: identity.treeHash ?? null })}\n`;
 }
 
 /** The sidecar's path for a `.partial` file. */
@@ -44,81 +49,78 @@ export function sidecarPath(partialPath: string): string {
  * belongs to another job, size, chunk size or tree hash.
  */
 export async function readDownloadState(partialPath: string, identity: DownloadIdentity): Promise<Map<number, string>> {
-  let parsed: Partial<StateFile>;
-  try {
-    parsed = JSON.parse(await readFile(sidecarPath(partialPath), 'utf8')) as Partial<StateFile>;
-  } catch {
-    return new Map();
-  }
-  if (
-    parsed.version !== 1 ||
-    parsed.jobId !== identity.jobId ||
-    parsed.size !== identity.size ||
-    parsed.chunkSize !== identity.chunkSize ||
-    (parsed.treeHash ?? undefined) !== identity.treeHash ||
-    typeof parsed.chunks !== 'object' ||
-    parsed.chunks === null
-  ) {
-    return new Map();
-  }
   const claimed = new Map<number, string>();
-  for (const [key, hash] of Object.entries(parsed.chunks)) {
-    const index = Number(key);
-    if (Number.isSafeInteger(index) && index >= 0 && typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) claimed.set(index, hash);
+  let text: string;
+  try {
+    text = await readFile(sidecarPath(partialPath), 'utf8');
+  } catch {
+    return claimed;
+  }
+  const [first, ...lines] = text.split('\n');
+  if (first !== header(identity).trimEnd()) return claimed;
+  const limit = Math.ceil(identity.size / identity.chunkSize);
+  for (const line of lines) {
+    const m = /^(\d+) ([0-9a-f]{64})$/.exec(line);
+    if (!m) continue;
+    const index = Number(m[1]);
+    if (index < limit) claimed.set(index, m[2]!);
   }
   return claimed;
 }
 
-/** Keeps the sidecar up to date as chunks are verified; writes are coalesced and never overlap. */
+/** Keeps the sidecar up to date as chunks are verified; appends are queued and never overlap. */
 export class DownloadStateWriter {
   readonly #path: string;
   readonly #identity: DownloadIdentity;
-  readonly #chunks = new Map<number, string>();
-  #writing: Promise<void> | undefined;
-  #dirty = false;
+  readonly #initial: ReadonlyMap<number, string>;
+  #handle: Promise<FileHandle | undefined> | undefined;
+  #queue: Promise<void> = Promise.resolve();
 
-  /** Starts a record for `partialPath`, with the chunks already verified. */
+  /** Starts a record for `partialPath` with the chunks already verified (written out again, compacted, on first use). */
   constructor(partialPath: string, identity: DownloadIdentity, verified: ReadonlyMap<number, string>) {
     this.#path = sidecarPath(partialPath);
     this.#identity = identity;
-    for (const [i, h] of verified) this.#chunks.set(i, h);
+    this.#initial = verified;
   }
 
-  /** Records a verified chunk and schedules a write. */
+  /** Records a verified chunk. */
   add(index: number, treeHash: string): void {
-    this.#chunks.set(index, treeHash);
-    this.#dirty = true;
-    this.#writing ??= this.#drain();
+    this.#queue = this.#queue.then(async () => {
+      const handle = await (this.#handle ??= this.#start());
+      // The record is an optimisation: losing a line only means fetching that chunk again on resume.
+      await handle?.appendFile(`${index} ${treeHash}\n`).catch(() => undefined);
+    });
   }
 
-  /** Waits for pending writes. */
+  /** Waits for pending appends. */
   async flush(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    await this.#queue;
   }
 
-  /** Deletes the sidecar. */
-  async remove(): Promise<void> {
+  /** Closes the record, leaving it in place for a later resume. */
+  async close(): Promise<void> {
     await this.flush();
+    const handle = await this.#handle;
+    this.#handle = Promise.resolve(undefined);
+    await handle?.close().catch(() => undefined);
+  }
+
+  /** Closes and deletes the record. */
+  async remove(): Promise<void> {
+    await this.close();
     await rm(this.#path, { force: true });
   }
 
-  async #drain(): Promise<void> {
+  /** Writes the header and the chunks carried over, atomically, then opens the record for appending. */
+  async #start(): Promise<FileHandle | undefined> {
     try {
-      while (this.#dirty) {
-        this.#dirty = false;
-        const state: StateFile = {
-          version: 1,
-          ...this.#identity,
-          chunks: Object.fromEntries([...this.#chunks].map(([i, h]) => [String(i), h])),
-        };
-        const temp = `${this.#path}.tmp`;
-        await writeFile(temp, JSON.stringify(state));
-        await rename(temp, this.#path);
-      }
+      const lines = [header(this.#identity), ...[...this.#initial].map(([i, h]) => `${i} ${h}\n`)].join('');
+      const temp = `${this.#path}.tmp`;
+      await writeFile(temp, lines);
+      await rename(temp, this.#path);
+      return await open(this.#path, 'a');
     } catch {
-      // The record is an optimisation: losing it only means re-fetching on resume.
-    } finally {
-      this.#writing = undefined;
+      return undefined;
     }
   }
 }

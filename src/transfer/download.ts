@@ -276,8 +276,9 @@ class ChunkedDownload {
       await handle.truncate(this.#facts.size);
       this.#file = handle;
       const verified = await this.#recheck(handle, claimed);
+      // A record whose chunks no longer verify is of no use: the writer starts a new one with the first chunk.
+      if (verified.size === 0) await rm(sidecarPath(partial), { force: true });
       state = new DownloadStateWriter(partial, identity, verified);
-      if (verified.size === 0) await state.remove();
       for (const [index, hash] of verified) {
         this.#hashes[index] = hash;
         this.#checkedChunks.add(index);
@@ -290,7 +291,7 @@ class ChunkedDownload {
           state?.add(chunk.index, chunk.treeHash);
         },
       );
-      await state.flush();
+      await state.close();
       const whole = this.#checkWhole();
       await handle.sync();
       await handle.close();
@@ -300,7 +301,7 @@ class ChunkedDownload {
       return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified(), path };
     } catch (error) {
       // Keep the record of every chunk written so far, for the next call to resume from.
-      await state?.flush();
+      await state?.close();
       if (error instanceof TreeHashMismatchError && error.range === undefined) {
         // The whole does not verify although each chunk did: start afresh next time.
         await rm(sidecarPath(partial), { force: true });

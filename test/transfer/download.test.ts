@@ -85,6 +85,11 @@ describe('downloadJobOutput to a file', () => {
     expect(existsSync(`${path}.partial`)).toBe(true);
     expect(existsSync(`${path}.partial.json`)).toBe(true);
     expect(existsSync(path)).toBe(false);
+    const record = readFileSync(`${path}.partial.json`, 'utf8').trim().split('\n');
+    expect(JSON.parse(record[0]!)).toMatchObject({ jobId, size: data.length, chunkSize: MiB });
+    expect(record.slice(1)).toEqual([0, 1, 2].map((i) => `${i} ${treeHash(data.subarray(i * MiB, (i + 1) * MiB))}`));
+    // A line torn by a crash is ignored.
+    writeFileSync(`${path}.partial.json`, `${record.join('\n')}\n3 abc`);
 
     // Damage one verified chunk on disk: it must be fetched again, not trusted.
     const partial = readFileSync(`${path}.partial`);
@@ -104,7 +109,10 @@ describe('downloadJobOutput to a file', () => {
   it('ignores a record left by another job', async () => {
     const path = join(dir, 'other.bin');
     writeFileSync(`${path}.partial`, Buffer.alloc(100));
-    writeFileSync(`${path}.partial.json`, JSON.stringify({ version: 1, jobId: 'another', size: 100, chunkSize: MiB, chunks: { 0: 'a'.repeat(64) } }));
+    writeFileSync(
+      `${path}.partial.json`,
+      `${JSON.stringify({ version: 2, jobId: 'another', size: 100, chunkSize: MiB, treeHash: null })}\n0 ${'a'.repeat(64)}\n`,
+    );
     const result = await downloadJobOutput(source(), path, { chunkSize: MiB });
     expect(result.treeHash).toBe(treeHash(data));
     expect(h.count('GetJobOutput')).toBe(6);
