@@ -15,6 +15,7 @@
  */
 import { DescribeJobCommand, GetJobOutputCommand, type DescribeJobCommandOutput, type GlacierClient } from '@aws-sdk/client-glacier';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DownloadError, TreeHashMismatchError, ValidationError } from '../errors.js';
 import { validateAccountId, validateId, validatePartSize, validateVaultName } from '../validation.js';
@@ -179,8 +180,9 @@ function validate(source: JobOutputSource, target: string | Writable, options: D
  *   `SHA256TreeHash`.
  * - **File target:** each response streams into `PATH.partial` at its
  *   offset (hashed on the way, written 1 MiB at a time); `PATH.partial` is
- *   renamed to `PATH` only once every chunk and the whole have verified, so
- *   `PATH` never holds unverified bytes. A small record
+ *   renamed to `PATH` only once every chunk and the whole have verified
+ *   (and the file is fsynced, then the rename), so `PATH` never holds
+ *   unverified bytes. A small record
  *   (`PATH.partial.json`) lists the chunks that verified; a later call for
  *   the same job re-hashes those chunks of the `.partial` file and fetches
  *   only what is missing or no longer matches. Memory stays about
@@ -297,6 +299,7 @@ class ChunkedDownload {
       await handle.close();
       closed = true;
       await rename(partial, path);
+      await syncDirectory(dirname(path));
       await state.remove();
       return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified(), path };
     } catch (error) {
@@ -537,6 +540,20 @@ class ChunkedDownload {
       throw new TreeHashMismatchError(this.#facts.treeHash, whole, undefined, `The output of job ${this.#source.jobId}`);
     }
     return this.#verify ? whole : undefined;
+  }
+}
+
+/** Makes a rename in `directory` durable. Best effort: some platforms cannot open or sync a directory. */
+async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not supported here (e.g. Windows); the rename itself has happened.
   }
 }
 
