@@ -24,7 +24,7 @@ import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { BufferPool, Slots } from './slots.js';
 import { DEFAULT_STALL_TIMEOUT, watchStalls, type StallWatch } from './stall.js';
-import { MiB, TreeHash, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
+import { MiB, TreeHash, alignedRanges, combineTreeHashes, treeHash, treeHashFile, type ByteRange } from './tree-hash.js';
 
 /** Which job's output to read. */
 export interface JobOutputSource {
@@ -277,7 +277,7 @@ class ChunkedDownload {
     try {
       await handle.truncate(this.#facts.size);
       this.#file = handle;
-      const verified = await this.#recheck(handle, claimed);
+      const verified = await this.#recheck(partial, handle, claimed);
       // A record whose chunks no longer verify is of no use: the writer starts a new one with the first chunk.
       if (verified.size === 0) await rm(sidecarPath(partial), { force: true });
       state = new DownloadStateWriter(partial, identity, verified);
@@ -345,29 +345,46 @@ class ChunkedDownload {
     return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified() };
   }
 
-  /** Re-hashes the chunks a record claims, keeping those whose bytes still match. */
-  async #recheck(handle: FileHandle, claimed: ReadonlyMap<number, string>): Promise<Map<number, string>> {
+  /**
+   * Re-hashes the chunks a record claims, keeping those whose bytes still
+   * match. Each run of consecutive chunks is hashed as one range with two
+   * worker threads and compared with the combination of the claimed hashes;
+   * only a run that does not match is checked chunk by chunk.
+   */
+  async #recheck(partial: string, handle: FileHandle, claimed: ReadonlyMap<number, string>): Promise<Map<number, string>> {
     const verified = new Map<number, string>();
-    if (claimed.size === 0) return verified;
-    const buffer = Buffer.allocUnsafe(FILE_WRITE_SIZE);
-    for (const [index, hash] of claimed) {
-      const range = this.#ranges[index];
-      if (!range) continue;
-      this.#options.signal?.throwIfAborted();
-      const tree = new TreeHash();
-      let complete = true;
-      for (let pos = range.start; pos <= range.end; ) {
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, range.end + 1 - pos), pos);
-        if (bytesRead === 0) {
-          complete = false;
-          break;
-        }
-        tree.update(buffer.subarray(0, bytesRead));
-        pos += bytesRead;
+    const indices = [...claimed.keys()].filter((i) => i < this.#ranges.length).sort((a, b) => a - b);
+    for (let first = 0; first < indices.length; ) {
+      let last = first;
+      while (last + 1 < indices.length && indices[last + 1] === indices[last]! + 1) last++;
+      const run = indices.slice(first, last + 1);
+      const start = this.#ranges[run[0]!]!.start;
+      const end = this.#ranges[run.at(-1)!]!.end + 1;
+      const expected = combineTreeHashes(run.map((i) => claimed.get(i)!));
+      const signal = this.#options.signal;
+      const actual = await treeHashFile(partial, { start, end, workers: 2, ...(signal ? { signal } : {}) }).catch(() => undefined);
+      if (actual === expected) {
+        for (const i of run) verified.set(i, claimed.get(i)!);
+      } else {
+        for (const i of run) if ((await this.#hashRange(handle, this.#ranges[i]!)) === claimed.get(i)) verified.set(i, claimed.get(i)!);
       }
-      if (complete && tree.digest() === hash) verified.set(index, hash);
+      first = last + 1;
     }
     return verified;
+  }
+
+  /** The tree hash of a range of the `.partial` file, or undefined if the file is shorter. */
+  async #hashRange(handle: FileHandle, range: ByteRange): Promise<string | undefined> {
+    const buffer = Buffer.allocUnsafe(FILE_WRITE_SIZE);
+    const tree = new TreeHash();
+    for (let pos = range.start; pos <= range.end; ) {
+      this.#options.signal?.throwIfAborted();
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, range.end + 1 - pos), pos);
+      if (bytesRead === 0) return undefined;
+      tree.update(buffer.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return tree.digest();
   }
 
   /**

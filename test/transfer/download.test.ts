@@ -106,6 +106,24 @@ describe('downloadJobOutput to a file', () => {
     expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
   });
 
+  it('resumes an intact .partial, fetching only the chunks it lacks', async () => {
+    const path = join(dir, 'intact.bin');
+    const controller = new AbortController();
+    await downloadJobOutput(source(), path, {
+      chunkSize: MiB,
+      concurrency: 1,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.loaded >= 4 * MiB) controller.abort();
+      },
+    }).catch(() => undefined);
+    h.sent.length = 0;
+    const result = await downloadJobOutput(source(), path, { chunkSize: MiB });
+    expect(result).toMatchObject({ treeHash: treeHash(data), verified: true });
+    expect(readFileSync(path).equals(data)).toBe(true);
+    expect(h.count('GetJobOutput')).toBe(2);
+  });
+
   it('ignores a record left by another job', async () => {
     const path = join(dir, 'other.bin');
     writeFileSync(`${path}.partial`, Buffer.alloc(100));
