@@ -325,10 +325,13 @@ class ChunkedDownload {
         nextToWrite++;
         try {
           if (!this.#failure && chunk.bytes) await writeToStream(stream, chunk.bytes, this.#slots.signal);
+          if (!this.#failure) this.#commit(chunk);
+        } catch (error) {
+          // A failing target stops the download (and wakes fetchers waiting for a slot).
+          this.#fail(error);
         } finally {
           this.#release(chunk.scratch);
         }
-        this.#commit(chunk);
       }
     };
     await this.#fetchAll(

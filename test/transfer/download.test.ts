@@ -147,6 +147,20 @@ describe('downloadJobOutput to a Writable', () => {
     expect(sink.writableFinished).toBe(true);
   });
 
+  it('stops when the target stream fails', async () => {
+    let writes = 0;
+    const failing = new Writable({
+      write(_chunk, _enc, cb) {
+        writes++;
+        cb(writes === 2 ? new Error('disk full') : null);
+      },
+    });
+    failing.on('error', () => undefined);
+    const error = (await downloadJobOutput(source(), failing, { chunkSize: MiB, concurrency: 2 }).catch((e: unknown) => e)) as DownloadError;
+    expect(error).toBeInstanceOf(DownloadError);
+    expect(error.message).toMatch(/disk full/);
+  });
+
   it('leaves the stream open with end: false', async () => {
     const sink = new Collect();
     await downloadJobOutput(source(), sink, { chunkSize: 2 * MiB, end: false });
