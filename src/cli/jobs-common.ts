@@ -4,7 +4,7 @@
  * @module
  */
 import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { JobFailedError, type Job } from '../index.js';
@@ -44,6 +44,15 @@ export async function waitForJob(job: Job, output: Output, options: WaitForJobOp
     signal: options.signal,
   });
   output.note(`Job ${job.id} succeeded after ${formatDuration((Date.now() - started) / 1000)}.`);
+}
+
+/** Throws a usage error when `file` exists: downloads never replace a file unless told to (`--force`). */
+export async function refuseToOverwrite(file: string): Promise<void> {
+  const exists = await stat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
+  );
+  if (exists) throw new CliError(`${file} already exists; choose another name, or pass --force to replace it`, ExitCode.USAGE);
 }
 
 /** Writes a completed job's whole output to `file` (via `file.partial`, renamed at the end); returns its size. */

@@ -244,6 +244,16 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(json(r)).toMatchObject({ file, size: archiveBytes.length, verified: true, sha256TreeHash: treeHash(archiveBytes) });
     expect((await readFile(file)).equals(archiveBytes)).toBe(true);
     expect(r.stderr).toMatch(/^download 100% /m);
+
+    // An existing file is never replaced without --force.
+    await writeFile(file, 'precious');
+    const refused = await runCli(['download', 'inv-vault', whole.jobId, file], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('already exists');
+    expect(await readFile(file, 'utf8')).toBe('precious');
+    const forced = await runCli(['download', 'inv-vault', whole.jobId, file, '--force'], env);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((await readFile(file)).equals(archiveBytes)).toBe(true);
   });
 
   it('a range that is not tree-hash aligned downloads, and says it could not be verified as a whole', async () => {
@@ -270,12 +280,9 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     const file = join(work, 'resumed.bin');
     ep.server.setFaults('GetJobOutput:1:slow:300');
     const interrupted = await interruptWhen(['download', 'inv-vault', jobId, file, '--chunk-size', '1MiB', '--concurrency', '1'], async () => {
-      try {
-        const record = JSON.parse(await readFile(`${file}.partial.json`, 'utf8')) as { chunks: Record<string, string> };
-        return Object.keys(record.chunks).length >= 2;
-      } catch {
-        return false;
-      }
+      // The engine's resume record lists one verified chunk per line: "INDEX TREEHASH".
+      const record = await readFile(`${file}.partial.json`, 'utf8').catch(() => '');
+      return (record.match(/^\d+ [0-9a-f]{64}$/gm) ?? []).length >= 2;
     });
     ep.server.setFaults(undefined);
     expect(interrupted.code).toBe(130);

@@ -5,11 +5,12 @@ import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
-import { waitForJob } from '../jobs-common.js';
+import { refuseToOverwrite, waitForJob } from '../jobs-common.js';
 import { TransferProgress } from '../progress.js';
 import { withInterrupt } from '../signals.js';
 
 interface DownloadOptions {
+  force?: boolean;
   wait?: boolean;
   pollInterval?: number;
   concurrency?: number;
@@ -32,6 +33,7 @@ export function registerDownload(program: Command): void {
     .argument('<jobId>', 'archive retrieval job id (from glacier retrieve or glacier jobs)')
     .argument('<file>', "where to write the archive; '-' writes it to standard output (verified chunk by chunk, not resumable)")
     .option('--wait', 'wait for the job to complete first')
+    .option('--force', 'replace FILE if it already exists')
     .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
     .option('--concurrency <n>', 'ranged requests in flight (default 4)', (v) => positiveInt(v, '--concurrency'))
     .option('--chunk-size <size>', 'bytes per ranged request, 1MiB x 2^n (default chosen by size)', (v) => byteSize(v, '--chunk-size'))
@@ -47,6 +49,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
       const output = new Output(opts);
       const toStdout = file === '-';
       if (toStdout && opts.json) throw new CliError("--json cannot be used when the archive itself goes to standard output ('-')", ExitCode.USAGE);
+      if (!toStdout && !options.force) await refuseToOverwrite(file);
       const job = connect(opts).Vault(opts.account, vaultName).Job(jobId);
       await withInterrupt((signal) => waitForJob(job, output, { wait: options.wait === true, pollInterval: options.pollInterval, signal }));
       if (job.action !== 'ArchiveRetrieval') {

@@ -6,13 +6,14 @@ import { globalOptions, Output } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate, formatTable } from '../format.js';
 import { withInterrupt } from '../signals.js';
-import { saveJobOutput, waitForJob } from '../jobs-common.js';
+import { refuseToOverwrite, saveJobOutput, waitForJob } from '../jobs-common.js';
 
 interface InventoryOptions {
   format: 'JSON' | 'CSV';
   wait?: boolean;
   job?: string;
   output?: string;
+  force?: boolean;
   new?: boolean;
   pollInterval?: number;
 }
@@ -71,6 +72,7 @@ export function registerInventory(program: Command): void {
     .option('--wait', 'wait for the job to finish, then print the inventory')
     .option('--job <jobId>', 'print (or with --output, save) the output of this completed inventory job')
     .option('--output <file>', 'save the inventory document, exactly as Glacier returns it, to a file')
+    .option('--force', 'replace the --output file if it already exists')
     .option('--new', 'request a new inventory even if one is already running')
     .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
     .addHelpText(
@@ -83,6 +85,7 @@ Without --wait the job id is printed; fetch the result later with --job.`,
     .action(async (vaultName: string, options: InventoryOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
+      if (options.output !== undefined && !options.force) await refuseToOverwrite(options.output);
       const vault = connect(opts).Vault(opts.account, vaultName);
       let job: Job;
       if (options.job !== undefined) {
