@@ -330,7 +330,10 @@ class ChunkedDownload {
           // A failing target stops the download (and wakes fetchers waiting for a slot).
           this.#fail(error);
         } finally {
-          this.#release(chunk.scratch);
+          // The chunk's buffer now belongs to the caller's stream, which may hold it
+          // long after the write callback (a PassThrough, a collecting consumer, an S3
+          // upload): never hand it back to the pool to be overwritten. Release the slot only.
+          this.#release(undefined);
         }
       }
     };
