@@ -35,6 +35,8 @@ export interface BodySource {
   readonly size: number | undefined;
   /** True when parts are views of memory the caller owns (no scratch buffer is used). */
   readonly zeroCopy: boolean;
+  /** For a regular file: its path and the file offset of the body's first byte, so parts can be re-read from disk. */
+  readonly file?: { readonly path: string | Buffer; readonly start: number };
   /**
    * Reads the next `length` bytes (fewer only at the end of the body).
    * Sources that copy write them into `scratch` (at least `length` bytes) and
@@ -76,12 +78,13 @@ function blobSource(blob: Blob): BodySource {
   };
 }
 
-async function fileSource(handle: FileHandle, start: number, end: number): Promise<BodySource> {
+async function fileSource(handle: FileHandle, path: string | Buffer, start: number, end: number): Promise<BodySource> {
   let position = start;
   let closed = false;
   return {
     size: end - start,
     zeroCopy: false,
+    file: { path, start },
     async read(length, scratch) {
       const want = Math.min(length, end - position);
       const buffer = scratch ?? Buffer.allocUnsafe(want);
@@ -185,7 +188,7 @@ async function tryFileOfReadStream(stream: ReadStream): Promise<BodySource | und
   const start = options.start ?? 0;
   const end = Math.min(info.size, options.end === undefined || options.end === Infinity ? Infinity : options.end + 1);
   stream.destroy();
-  return fileSource(handle, Math.min(start, end), end);
+  return fileSource(handle, path, Math.min(start, end), end);
 }
 
 /**

@@ -39,6 +39,8 @@ import {
   UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { TreeHashMismatchError, UploadError, ValidationError } from '../errors.js';
 import { MAX_PARTS, validateAccountId, validateDescription, validateId, validateVaultName } from '../validation.js';
 import { openBody, type BodySource, type UploadBody } from './body.js';
@@ -131,6 +133,17 @@ export interface UploadArchiveOptions {
   size?: number;
   /** How each part is retried. See {@link RetryOptions}. */
   retry?: RetryOptions;
+  /**
+   * For a body that is a regular file (an `fs.ReadStream` of one): hash each
+   * part with small reads and stream it from the file when it is sent,
+   * instead of holding it in memory. Memory then stays small whatever the
+   * part size, at the cost of reading each byte twice (the second time
+   * usually from the page cache). By default this is done for parts over
+   * 64 MiB (archives over 625 GiB); `true` or `false` forces the choice. If
+   * the file changes between the two reads, Glacier rejects the part and the
+   * upload fails.
+   */
+  streamPartsFromFile?: boolean;
 }
 
 /** A stored archive. */
@@ -304,11 +317,24 @@ async function uploadSingle(settings: Settings, bytes: Buffer): Promise<Uploaded
   };
 }
 
+/**
+ * A part read from the body. A buffered part holds its `bytes`; a part
+ * streamed from its file holds only its checksums, and is re-read from the
+ * file each time it is sent.
+ */
 interface ReadPart {
   index: number;
-  bytes: Buffer;
+  length: number;
+  bytes: Buffer | undefined;
   scratch: Buffer | undefined;
+  sums: UploadChecksums | undefined;
 }
+
+/** Parts larger than this, from a file, are streamed from the file when sent rather than held in memory. */
+export const FILE_STREAMED_PART_SIZE = 64 * MiB;
+
+/** Size of the reads that hash a part streamed from its file. */
+const STREAMED_HASH_READ = 8 * MiB;
 
 /** One multipart upload run: read, hash and send parts, then complete (or abort). */
 class MultipartUpload {
@@ -333,7 +359,7 @@ class MultipartUpload {
     this.#source = source;
     this.#size = size;
     this.#partSize = choosePartSize(size, settings.partSize);
-    this.#slots = new Slots(chooseConcurrency(this.#partSize, settings.concurrency));
+    this.#slots = new Slots(this.#concurrency());
     this.#uploadId = settings.options.uploadId;
     this.#description = settings.description;
   }
@@ -371,8 +397,9 @@ class MultipartUpload {
       );
     }
     if (this.#size !== undefined) choosePartSize(this.#size, state.partSize);
-    if (state.partSize !== this.#partSize) this.#slots = new Slots(chooseConcurrency(state.partSize, this.#s.concurrency));
+    const changed = state.partSize !== this.#partSize;
     this.#partSize = state.partSize;
+    if (changed) this.#slots = new Slots(this.#concurrency());
     this.#description = state.archiveDescription;
     this.#serverParts = state.parts;
     this.#s.options.onUploadId?.(uploadId);
@@ -387,11 +414,11 @@ class MultipartUpload {
       for (;;) {
         const part = await this.#slots.race(next);
         if (!part) break;
-        const last = part.bytes.byteLength < this.#partSize;
+        const last = part.length < this.#partSize;
         next = last ? Promise.resolve(undefined) : this.#readPart(part.index + 1);
         next.catch(() => undefined);
         if (part.index === 0 && this.#uploadId === undefined) {
-          if (last && this.#size === undefined && part.bytes.byteLength <= this.#s.threshold) {
+          if (last && this.#size === undefined && part.bytes && part.length <= this.#s.threshold) {
             // A stream that fit in one part: one request is cheaper than three.
             // Its bytes stay valid: nothing else is read into the scratch buffer.
             this.#single = part.bytes;
@@ -400,9 +427,9 @@ class MultipartUpload {
           }
           await this.#initiate();
         }
-        offset += part.bytes.byteLength;
+        offset += part.length;
         if (this.#size !== undefined && offset > this.#size) throw sizeMismatch(this.#size, `more than ${this.#size}`);
-        const sums = await hashPartInSlices(part.bytes);
+        const sums = part.sums ?? (await hashPartInSlices(part.bytes!));
         const sending = this.#sendPart(part, sums).finally(() => {
           this.#inFlight.delete(sending);
           this.#release(part);
@@ -424,26 +451,51 @@ class MultipartUpload {
     return count;
   }
 
+  /** Parts in flight: as asked, or the default for the memory a part takes (next to nothing when streamed from its file). */
+  #concurrency(): number {
+    return chooseConcurrency(this.#streamed ? MiB : this.#partSize, this.#s.concurrency);
+  }
+
+  /** Whether parts are streamed from the body's file when sent, instead of held in memory. */
+  get #streamed(): boolean {
+    const choice = this.#s.options.streamPartsFromFile;
+    return this.#source.file !== undefined && (choice ?? this.#partSize > FILE_STREAMED_PART_SIZE);
+  }
+
   async #readPart(index: number): Promise<ReadPart | undefined> {
     await this.#slots.acquire();
     let scratch: Buffer | undefined;
     try {
+      if (this.#streamed) {
+        scratch = (this.#pool ??= new BufferPool(STREAMED_HASH_READ)).take();
+        const hash = new LinearAndTreeHash();
+        let length = 0;
+        while (length < this.#partSize) {
+          const piece = await this.#source.read(Math.min(STREAMED_HASH_READ, this.#partSize - length), scratch);
+          if (piece.byteLength === 0) break;
+          hash.update(piece);
+          length += piece.byteLength;
+        }
+        this.#pool.give(scratch);
+        scratch = undefined;
+        if (length === 0) {
+          if (index === 0) throw emptyBodyError();
+          this.#slots.release();
+          return undefined;
+        }
+        this.#checkPartCount(index);
+        return { index, length, bytes: undefined, scratch: undefined, sums: hash.digest() };
+      }
       if (this.#source.zeroCopy) scratch = undefined;
       else scratch = (this.#pool ??= new BufferPool(this.#partSize)).take();
       const bytes = await this.#source.read(this.#partSize, scratch);
       if (bytes.byteLength === 0) {
         if (index === 0) throw emptyBodyError();
-        this.#release({ index, bytes, scratch });
+        this.#release({ index, length: 0, bytes, scratch, sums: undefined });
         return undefined;
       }
-      if (index >= MAX_PARTS) {
-        throw new ValidationError(
-          'partSize',
-          `The body is longer than ${MAX_PARTS} parts of ${this.#partSize / MiB} MiB (${maxArchiveSize(this.#partSize)} bytes), ` +
-            `Glacier's limit for one archive. Pass the body's length as size, or a larger partSize, so the part size can fit it.`,
-        );
-      }
-      return { index, bytes, scratch };
+      this.#checkPartCount(index);
+      return { index, length: bytes.byteLength, bytes, scratch, sums: undefined };
     } catch (error) {
       if (scratch) this.#pool?.give(scratch);
       this.#slots.release();
@@ -451,9 +503,26 @@ class MultipartUpload {
     }
   }
 
+  #checkPartCount(index: number): void {
+    if (index >= MAX_PARTS) {
+      throw new ValidationError(
+        'partSize',
+        `The body is longer than ${MAX_PARTS} parts of ${this.#partSize / MiB} MiB (${maxArchiveSize(this.#partSize)} bytes), ` +
+          `Glacier's limit for one archive. Pass the body's length as size, or a larger partSize, so the part size can fit it.`,
+      );
+    }
+  }
+
   #release(part: ReadPart): void {
     if (part.scratch) this.#pool?.give(part.scratch);
     this.#slots.release();
+  }
+
+  /** A fresh stream of a part's bytes from the body's file, for one attempt. */
+  #partFromFile(part: ReadPart): Readable {
+    const file = this.#source.file!;
+    const start = file.start + part.index * this.#partSize;
+    return createReadStream(file.path, { start, end: start + part.length - 1, highWaterMark: MiB });
   }
 
   async #initiate(): Promise<void> {
@@ -474,7 +543,7 @@ class MultipartUpload {
 
   async #sendPart(part: ReadPart, sums: UploadChecksums): Promise<void> {
     const { target, retry } = this.#s;
-    const length = part.bytes.byteLength;
+    const length = part.length;
     const held = this.#serverParts.get(part.index);
     if (!(held && held.treeHash === sums.treeHash && held.size === length)) {
       const range = partContentRange(part.index, this.#partSize, length);
@@ -483,15 +552,20 @@ class MultipartUpload {
       try {
         await withRetries(
           async () => {
+            const body = part.bytes ?? this.#partFromFile(part);
             const command = new UploadMultipartPartCommand({
               accountId: target.accountId,
               vaultName: target.vaultName,
               uploadId,
               range,
               checksum: sums.treeHash,
-              body: part.bytes,
+              body,
             });
-            const out = await target.client.send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), { abortSignal: signal });
+            const out = await target.client
+              .send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), { abortSignal: signal })
+              .finally(() => {
+                if (!Buffer.isBuffer(body)) body.destroy();
+              });
             if (out.checksum !== undefined && out.checksum !== sums.treeHash) {
               const start = part.index * this.#partSize;
               throw new TreeHashMismatchError(sums.treeHash, out.checksum, { start, end: start + length - 1 }, "Glacier's copy of the part");

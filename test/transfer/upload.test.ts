@@ -340,6 +340,54 @@ describe('uploadArchive, resume', () => {
   });
 });
 
+describe('uploadArchive, parts streamed from the file', () => {
+  it('hashes with small reads and streams each part from the file, retrying with a fresh stream', async () => {
+    h.env.server.setFaults('UploadMultipartPart:1#2:drop,UploadMultipartPart:0.2:500');
+    const openBefore = await h.openUploads();
+    const progress = progressChecker();
+    const archive = await uploadArchive(h.target, {
+      body: createReadStream(file),
+      partSize: MiB,
+      multipartThreshold: MiB,
+      streamPartsFromFile: true,
+      retry: fast,
+      onProgress: progress.onProgress,
+    });
+    expect(archive.checksum).toBe(expected);
+    progress.check(data.length, 6);
+    expect(h.count('UploadMultipartPart')).toBeGreaterThan(6);
+    expect(h.sdkHashCalls.n).toBe(0);
+    expect(await h.openUploads()).toBe(openBefore);
+  });
+
+  it('resumes with streamed parts', async () => {
+    const controller = new AbortController();
+    let uploadId = '';
+    await uploadArchive(h.target, {
+      body: createReadStream(file),
+      partSize: MiB,
+      concurrency: 1,
+      multipartThreshold: MiB,
+      streamPartsFromFile: true,
+      leavePartsOnError: true,
+      signal: controller.signal,
+      onUploadId: (id) => (uploadId = id),
+      onProgress: (p) => {
+        if (p.part === 2) controller.abort();
+      },
+    }).catch(() => undefined);
+    h.sent.length = 0;
+    const archive = await uploadArchive(h.target, { body: createReadStream(file), uploadId, streamPartsFromFile: true });
+    expect(archive.checksum).toBe(expected);
+    expect(h.count('UploadMultipartPart')).toBe(4);
+  });
+
+  it('ignores the option for bodies that are not files', async () => {
+    const archive = await uploadArchive(h.target, { body: data, partSize: MiB, multipartThreshold: MiB, streamPartsFromFile: true });
+    expect(archive.checksum).toBe(expected);
+  });
+});
+
 describe('uploadArchive, memory', () => {
   it('pulls a stream only as parts are needed', async () => {
     let produced = 0;
