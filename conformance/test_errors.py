@@ -183,6 +183,8 @@ def test_upload_with_wrong_content_sha256(raw, vault):
 
     assert response.status == 400
     assert response.json()["code"] == "InvalidParameterValueException"
+    vault.reload()
+    assert vault.number_of_archives == 0
 
 
 def test_upload_raw_success_headers(raw, vault):
