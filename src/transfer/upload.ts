@@ -12,9 +12,11 @@
  * **Memory.** At most `concurrency` parts are held at once (the one being
  * read and hashed counts), so memory is about `concurrency × partSize` plus
  * the runtime's own (Node and the SDK take about 64 MiB). In-memory bodies
- * are sent as views, not copies. The default concurrency drops below 4 for
- * parts over 128 MiB, so part buffers stay within 512 MiB (a 10 TiB archive
- * needs 1 GiB parts: one at a time by default).
+ * are sent as views, not copies. Parts over 64 MiB from a file (archives
+ * over 625 GiB) are not held at all: they are hashed with 8 MiB reads and
+ * streamed from the file when sent (see `streamPartsFromFile`). For other
+ * bodies the default concurrency drops below 4 for parts over 128 MiB, so
+ * part buffers stay within 512 MiB.
  *
  * **Requests and cost.** Glacier bills each request: an archive of N bytes
  * costs ⌈N / partSize⌉ part requests plus an initiate and a complete.
@@ -99,8 +101,9 @@ export interface UploadArchiveOptions {
   partSize?: number;
   /**
    * Parts read, hashed and sent at once. Memory is about `concurrency ×
-   * partSize`. Default 4, or fewer when parts are over 128 MiB (archives over
-   * 1.22 TiB), keeping part buffers within 512 MiB.
+   * partSize` (unless parts are streamed from their file). Default 4, or,
+   * for parts held in memory, fewer when they are over 128 MiB (archives
+   * over 1.22 TiB), keeping part buffers within 512 MiB.
    */
   concurrency?: number;
   /** Called after each acknowledged part, and once at the end of a single-request upload. */
