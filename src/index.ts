@@ -131,6 +131,7 @@ export {
 // The transfer engine.
 export {
   uploadArchive,
+  FILE_STREAMED_PART_SIZE,
   type UploadTarget,
   type UploadBody,
   type UploadProgress,
