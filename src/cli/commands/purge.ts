@@ -60,6 +60,26 @@ async function newestInventoryJob(vault: Vault): Promise<Job | undefined> {
   return succeeded ?? running;
 }
 
+/** Reads a finished inventory job: every archive it lists, and those not deleted yet. */
+async function readInventory(job: Job, deletedBefore: ReadonlySet<string>) {
+  const inventory = job.inventory();
+  const archives: Array<{ id: string; size: number }> = [];
+  for await (const a of inventory) archives.push({ id: a.archiveId, size: a.size });
+  const todo = archives.filter((a) => !deletedBefore.has(a.id));
+  return { inventory, archives, todo };
+}
+
+/**
+ * True when the vault's own snapshot (DescribeVault) was taken after the
+ * inventory job started and counts more archives than the job has left to delete.
+ */
+async function isStale(vault: Vault, job: Job, left: number): Promise<boolean> {
+  await vault.reload();
+  const snapshot = vault.lastInventoryDate;
+  if (!snapshot || job.creationDate === undefined) return false;
+  return new Date(snapshot).getTime() > new Date(job.creationDate).getTime() && (vault.numberOfArchives ?? 0) > left;
+}
+
 async function confirm(question: string, expected: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -168,10 +188,10 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
     output.note(`Requested inventory job ${job.id}.`);
   }
   let log: StateLog | undefined = state && !options.dryRun ? StateLog.open(statePath) : undefined;
-  const inventoryJobId = job.id;
   /** Starts the state file: before a long wait for the inventory, or before the first deletion. */
   const ensureLog = async (): Promise<StateLog | undefined> => {
     if (options.dryRun || log) return log;
+    const inventoryJobId = job!.id;
     state = { account: opts.account, vault: vaultName, where, inventoryJobId, deleted: new Set(), startedAt: new Date().toISOString() };
     log = await StateLog.create(statePath, { account: state.account, vault: state.vault, where, inventoryJobId, startedAt: state.startedAt });
     output.note(`State file: ${statePath}`);
@@ -193,11 +213,23 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
   }
 
   // 2. Read the inventory.
-  const inventory = job.inventory();
-  const archives: Array<{ id: string; size: number }> = [];
-  for await (const a of inventory) archives.push({ id: a.archiveId, size: a.size });
   const deletedBefore = state?.deleted ?? new Set<string>();
-  const todo = archives.filter((a) => !deletedBefore.has(a.id));
+  let { inventory, archives, todo } = await readInventory(job, deletedBefore);
+  if (await isStale(vault, job, todo.length)) {
+    // Glacier's own snapshot is newer than this inventory and counts more archives than it
+    // has left to delete: archives were added after it was taken. Deleting only what it
+    // lists would leave them behind (and --delete-vault would fail on every run).
+    output.note(
+      `Vault ${vaultName}'s inventory of ${formatDate(vault.lastInventoryDate)} counts ${vault.numberOfArchives} archive(s), ` +
+        `more than the ${todo.length} left in inventory job ${job.id}: archives were added since it was taken. Requesting a new inventory.`,
+    );
+    job = await vault.initiateInventoryRetrieval({ format: 'JSON' });
+    output.note(`Requested inventory job ${job.id}.`);
+    log?.inventoryJob(job.id);
+    await log?.flush();
+    await waitForJob(job, output, { wait: true, pollInterval: options.pollInterval, signal });
+    ({ inventory, archives, todo } = await readInventory(job, deletedBefore));
+  }
   const report: PurgeReport = {
     vault: vaultName,
     dryRun: options.dryRun === true,
