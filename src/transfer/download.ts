@@ -588,7 +588,7 @@ async function writeFully(handle: FileHandle, bytes: Buffer, position: number): 
   }
 }
 
-/** Writes one chunk and waits until the stream has handed it on, so its buffer can be reused. */
+/** Writes one chunk and waits for its write callback (the stream may keep the buffer: it is never reused). */
 function writeToStream(stream: Writable, bytes: Buffer, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (stream.destroyed || stream.writableEnded) {
