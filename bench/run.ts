@@ -325,7 +325,7 @@ async function main(): Promise<void> {
       mbps: epUpRate,
       cpuPerGiB: epUp.cpuSeconds / (size / GiB),
       ok: epUp.checksum === reference,
-      note: `${(epUpRate / putRate).toFixed(2)}× plain PUT; client CPU is reading and sending only`,
+      note: `${(epUpRate / putRate).toFixed(2)}× plain PUT; client CPU is reading and sending only; our upload reached ${((100 * oursRate) / epUpRate).toFixed(0)}% of it`,
     });
     rows.push({
       group: 'endpoint',
