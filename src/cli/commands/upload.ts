@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { UploadError } from '../../index.js';
+import { UploadError, validateDescription, validatePartSize } from '../../index.js';
 import { byteSize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output, type GlobalOptions } from '../context.js';
@@ -79,12 +79,17 @@ pipe the same bytes again with --resume.`,
       const fromStdin = file === '-';
       let size: number | undefined;
       if (!fromStdin) {
-        ({ size } = await stat(file).catch((error: NodeJS.ErrnoException) => {
+        const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
           throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, ExitCode.USAGE);
-        }));
+        });
+        if (!info.isFile()) throw new CliError(`${file} is not a regular file; upload a file, or '-' for standard input.`, ExitCode.USAGE);
+        size = info.size;
         if (size === 0) throw new CliError(`${file} is empty; Glacier does not store empty archives.`, ExitCode.USAGE);
       }
       const description = options.description ?? (fromStdin ? undefined : defaultDescription(file));
+      // Bad input is reported before anything is drawn or sent.
+      validateDescription(description, '--description');
+      if (options.partSize !== undefined) validatePartSize(options.partSize, '--part-size');
       const vault = connect(opts).Vault(opts.account, options.vault);
       const progress = new TransferProgress({ stream: output.progressStream, label: 'upload', silent: !opts.progress });
       let uploadId = options.resume;
