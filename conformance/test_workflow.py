@@ -265,7 +265,7 @@ def test_job_parameters_are_described(client, vault):
 
 def test_inventory_retrieval_csv(client, vault):
     data = random_bytes(300, 4)
-    archive_id = upload(client, vault.name, data, "csv, with a comma")["archiveId"]
+    archive_id = upload(client, vault.name, data, 'csv, with a comma and "quotes"')["archiveId"]
 
     job_id = client.initiate_job(
         vaultName=vault.name, jobParameters={"Type": "inventory-retrieval", "Format": "CSV"}
@@ -280,7 +280,7 @@ def test_inventory_retrieval_csv(client, vault):
     assert rows[0] == ["ArchiveId", "ArchiveDescription", "CreationDate", "Size", "SHA256TreeHash"]
     assert len(rows) == 2
     assert rows[1][0] == archive_id
-    assert rows[1][1] == "csv, with a comma"
+    assert rows[1][1] == 'csv, with a comma and "quotes"'
     assert ISO_DATE.match(rows[1][2])
     assert rows[1][3] == str(len(data))
     assert rows[1][4] == tree_hash(data)
