@@ -14,7 +14,7 @@
  * the runtime's own (Node and the SDK take about 64 MiB). In-memory bodies
  * are sent as views, not copies. Parts over 64 MiB from a file (archives
  * over 625 GiB) are not held at all: they are hashed with 8 MiB reads and
- * streamed from the file when sent (see `streamPartsFromFile`). For other
+ * streamed from the file when sent (see {@link UploadTuning}). For other
  * bodies the default concurrency drops below 4 for parts over 128 MiB, so
  * part buffers stay within 512 MiB.
  *
@@ -136,6 +136,10 @@ export interface UploadArchiveOptions {
   size?: number;
   /** How each part is retried. See {@link RetryOptions}. */
   retry?: RetryOptions;
+}
+
+/** Rarely needed settings of {@link uploadArchive}, its optional third argument. */
+export interface UploadTuning {
   /**
    * For a body that is a regular file (an `fs.ReadStream` of one): hash each
    * part with small reads and stream it from the file when it is sent,
@@ -174,9 +178,10 @@ interface Settings {
   size: number | undefined;
   retry: RetryOptions;
   options: UploadArchiveOptions;
+  tuning: UploadTuning;
 }
 
-function validate(target: UploadTarget, options: UploadArchiveOptions): Settings {
+function validate(target: UploadTarget, options: UploadArchiveOptions, tuning: UploadTuning): Settings {
   if (options === null || typeof options !== 'object') {
     throw new ValidationError('options', 'uploadArchive needs an options object, e.g. { body: fs.createReadStream(path) }.');
   }
@@ -202,7 +207,7 @@ function validate(target: UploadTarget, options: UploadArchiveOptions): Settings
       throw new ValidationError(key, `${key} must be a function.`);
     }
   }
-  return { target, description, partSize, concurrency, threshold, size, retry: options.retry ?? {}, options };
+  return { target, description, partSize, concurrency, threshold, size, retry: options.retry ?? {}, options, tuning };
 }
 
 /** Bytes hashed between two yields to the event loop. */
@@ -255,6 +260,8 @@ function sizeMismatch(expected: number, actual: string): UploadError {
  *   and `partsLeft`.
  * - With `uploadId`, resumes that upload (see {@link UploadArchiveOptions.uploadId}).
  *
+ * `tuning` holds rarely needed settings (see {@link UploadTuning}).
+ *
  * @throws {@link ValidationError} for bad options, before any request.
  * @throws {@link UploadError} when a multipart upload fails.
  *
@@ -268,8 +275,8 @@ function sizeMismatch(expected: number, actual: string): UploadError {
  * });
  * ```
  */
-export async function uploadArchive(target: UploadTarget, options: UploadArchiveOptions): Promise<UploadedArchive> {
-  const settings = validate(target, options);
+export async function uploadArchive(target: UploadTarget, options: UploadArchiveOptions, tuning: UploadTuning = {}): Promise<UploadedArchive> {
+  const settings = validate(target, options, tuning);
   options.signal?.throwIfAborted();
   const source = await openBody(options.body, settings.size);
   try {
@@ -461,7 +468,7 @@ class MultipartUpload {
 
   /** Whether parts are streamed from the body's file when sent, instead of held in memory. */
   get #streamed(): boolean {
-    const choice = this.#s.options.streamPartsFromFile;
+    const choice = this.#s.tuning.streamPartsFromFile;
     return this.#source.file !== undefined && (choice ?? this.#partSize > FILE_STREAMED_PART_SIZE);
   }
 

@@ -345,14 +345,11 @@ describe('uploadArchive, parts streamed from the file', () => {
     h.env.server.setFaults('UploadMultipartPart:1#2:drop,UploadMultipartPart:0.2:500');
     const openBefore = await h.openUploads();
     const progress = progressChecker();
-    const archive = await uploadArchive(h.target, {
-      body: createReadStream(file),
-      partSize: MiB,
-      multipartThreshold: MiB,
-      streamPartsFromFile: true,
-      retry: fast,
-      onProgress: progress.onProgress,
-    });
+    const archive = await uploadArchive(
+      h.target,
+      { body: createReadStream(file), partSize: MiB, multipartThreshold: MiB, retry: fast, onProgress: progress.onProgress },
+      { streamPartsFromFile: true },
+    );
     expect(archive.checksum).toBe(expected);
     progress.check(data.length, 6);
     expect(h.count('UploadMultipartPart')).toBeGreaterThan(6);
@@ -363,27 +360,30 @@ describe('uploadArchive, parts streamed from the file', () => {
   it('resumes with streamed parts', async () => {
     const controller = new AbortController();
     let uploadId = '';
-    await uploadArchive(h.target, {
-      body: createReadStream(file),
-      partSize: MiB,
-      concurrency: 1,
-      multipartThreshold: MiB,
-      streamPartsFromFile: true,
-      leavePartsOnError: true,
-      signal: controller.signal,
-      onUploadId: (id) => (uploadId = id),
-      onProgress: (p) => {
-        if (p.part === 2) controller.abort();
+    await uploadArchive(
+      h.target,
+      {
+        body: createReadStream(file),
+        partSize: MiB,
+        concurrency: 1,
+        multipartThreshold: MiB,
+        leavePartsOnError: true,
+        signal: controller.signal,
+        onUploadId: (id) => (uploadId = id),
+        onProgress: (p) => {
+          if (p.part === 2) controller.abort();
+        },
       },
-    }).catch(() => undefined);
+      { streamPartsFromFile: true },
+    ).catch(() => undefined);
     h.sent.length = 0;
-    const archive = await uploadArchive(h.target, { body: createReadStream(file), uploadId, streamPartsFromFile: true });
+    const archive = await uploadArchive(h.target, { body: createReadStream(file), uploadId }, { streamPartsFromFile: true });
     expect(archive.checksum).toBe(expected);
     expect(h.count('UploadMultipartPart')).toBe(4);
   });
 
   it('ignores the option for bodies that are not files', async () => {
-    const archive = await uploadArchive(h.target, { body: data, partSize: MiB, multipartThreshold: MiB, streamPartsFromFile: true });
+    const archive = await uploadArchive(h.target, { body: data, partSize: MiB, multipartThreshold: MiB }, { streamPartsFromFile: true });
     expect(archive.checksum).toBe(expected);
   });
 });
