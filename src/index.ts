@@ -137,6 +137,7 @@ export {
   type UploadProgress,
   type UploadArchiveOptions,
   type UploadedArchive,
+  type UploadTuning,
 } from './transfer/upload.js';
 export {
   downloadJobOutput,
