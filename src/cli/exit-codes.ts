@@ -65,7 +65,6 @@ const BY_NAME: Record<string, ExitCodeValue> = {
   JobFailedError: ExitCode.JOB,
   WaitTimeoutError: ExitCode.JOB,
   UploadError: ExitCode.UPLOAD,
-  StallTimeoutError: ExitCode.SERVICE,
   AbortError: ExitCode.INTERRUPTED,
 };
 
