@@ -12,6 +12,7 @@ export const DEFAULT_STALL_TIMEOUT = 120_000;
 
 /** A request that received nothing for too long. Transient: it is retried. */
 export class StallTimeoutError extends Error {
+  /** `TimeoutError`, the name the SDK's retry rules treat as transient. */
   override name = 'TimeoutError';
   /** Node's code for a timed-out operation. */
   readonly code = 'ETIMEDOUT';
