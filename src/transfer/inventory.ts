@@ -191,6 +191,7 @@ export function parseInventory(input: InventoryInput, format: InventoryFormat | 
  * request from the byte where it stopped (see `retry`). Iterate it once.
  *
  * @throws {@link DownloadError} when the job is not a finished inventory retrieval.
+ * @throws {@link ValidationError} when `format` is given and differs from the job's format.
  *
  * @example
  * ```ts
@@ -216,7 +217,15 @@ export function readInventory(
       throw new DownloadError(jobId, `Inventory job ${jobId} is ${job.StatusCode ?? 'not complete'}; wait for it to succeed first.`);
     }
     reader.vaultArn ??= job.VaultARN;
-    const format = validateInventoryFormat(options.format ?? job.InventoryRetrievalParameters?.Format ?? 'JSON');
+    const jobFormat = job.InventoryRetrievalParameters?.Format;
+    const format = validateInventoryFormat(options.format ?? jobFormat ?? 'JSON');
+    if (jobFormat !== undefined && jobFormat.toUpperCase() !== format) {
+      throw new ValidationError(
+        'format',
+        `Inventory job ${jobId} produced ${jobFormat} output, but format '${options.format}' was requested; ` +
+          `pass format: '${jobFormat}' or leave format out to use the job's own.`,
+      );
+    }
     const body = Readable.from(outputBytes(source, job.InventorySizeInBytes, options));
     yield* format === 'CSV' ? csvRecords(body) : jsonRecords(body, reader);
   });

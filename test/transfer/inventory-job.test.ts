@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DownloadError } from '../../src/errors.js';
+import { DownloadError, ValidationError } from '../../src/errors.js';
 import { readInventory } from '../../src/transfer/inventory.js';
 import { treeHash } from '../../src/transfer/tree-hash.js';
 import { uploadArchive } from '../../src/transfer/upload.js';
@@ -34,6 +34,30 @@ for (const format of ['JSON', 'CSV'] as const) {
     if (format === 'JSON') expect(reader.inventoryDate).toMatch(/^\d{4}-/);
   });
 }
+
+for (const [jobFormat, asked] of [['JSON', 'CSV'], ['CSV', 'JSON']] as const) {
+  it(`refuses to read a ${jobFormat} inventory as ${asked}, naming the job's format`, async () => {
+    const jobId = await h.inventoryJob(jobFormat);
+    const read = async () => {
+      for await (const _ of readInventory({ ...h.target, jobId }, { format: asked })) void _;
+    };
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).parameter).toBe('format');
+    expect((error as Error).message).toContain(`produced ${jobFormat} output`);
+    expect((error as Error).message).toContain(`format: '${jobFormat}'`);
+  });
+}
+
+it('reads an inventory when the given format matches the job, in any case', async () => {
+  const jobId = await h.inventoryJob('CSV');
+  const records = [];
+  for await (const r of readInventory({ ...h.target, jobId }, { format: 'csv' as 'CSV' })) records.push(r);
+  expect(records).toHaveLength(uploaded.length);
+});
 
 it('refuses a job that is not an inventory retrieval', async () => {
   const jobId = await h.retrieve(uploaded[0]!.archiveId);
