@@ -5,8 +5,8 @@
  * | Code | Meaning |
  * |---|---|
  * | 0 | Success. |
- * | 1 | Unexpected error (a bug, or a local file problem). |
- * | 2 | Usage error: a bad argument or option, rejected before any request. |
+ * | 1 | Unexpected error. |
+ * | 2 | Usage error: a bad argument or option, or a local file that cannot be read or written where asked. |
  * | 3 | Not found: the vault, archive, job or upload does not exist (or the job output expired). |
  * | 4 | The service refused the request (credentials, permissions, a rule such as "vault not empty", throttling after retries, closure to new accounts). |
  * | 5 | Data did not verify: a tree-hash mismatch or an incomplete download. Nothing unverified is left under the target name. |
@@ -23,7 +23,7 @@ export const ExitCode = {
   OK: 0,
   /** Unexpected error. */
   ERROR: 1,
-  /** Bad arguments or options. */
+  /** Bad arguments or options, or a local file that cannot be read or written. */
   USAGE: 2,
   /** The vault, archive, job or upload does not exist. */
   NOT_FOUND: 3,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateVaultCommand,
@@ -303,6 +303,28 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     const dash = await runCli(['retrieve', 'inv-vault', '--', '-not-an-archive'], env);
     expect(dash.code).toBe(3);
     expect(dash.stderr).toContain('-not-an-archive');
+  });
+
+  it('a target that cannot be written is a usage error (exit 2) in one line, not a verification failure', async () => {
+    const { jobId } = json<{ jobId: string }>(await runCli(['--json', 'retrieve', 'inv-vault', archiveId, '--range', '0-1048575'], env));
+    const missing = join(work, 'no-such-dir', 'x.bin');
+    const r = await runCli(['download', 'inv-vault', jobId, missing], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([`glacier: cannot write ${missing}: directory ${join(work, 'no-such-dir')} does not exist`]);
+
+    const dir = join(work, 'a-directory');
+    await mkdir(dir);
+    const isDir = await runCli(['download', 'inv-vault', jobId, dir, '--force'], env);
+    expect(isDir.code).toBe(2);
+    expect(isDir.stderr).toContain(`cannot write ${dir}: it is a directory`);
+
+    // A problem the engine meets writing the target (here FILE.partial is a directory) maps the same way.
+    const blocked = join(work, 'blocked.bin');
+    await mkdir(`${blocked}.partial`);
+    const engine = await runCli(['--json', 'download', 'inv-vault', jobId, blocked], env);
+    expect(engine.code).toBe(2);
+    expect(json<{ error: { name: string; message: string } }>(engine).error.message).toMatch(new RegExp(`^cannot write ${blocked}: EISDIR`));
+    await expect(stat(blocked)).rejects.toThrow();
   });
 
   it('ids that start with - work without --, as operands and as option values', async () => {

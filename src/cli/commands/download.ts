@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { byteSize, positiveInt, seconds } from '../args.js';
 import { connect } from '../connect.js';
@@ -22,6 +24,33 @@ function outputSize(range: string | undefined, archiveSize: number | undefined):
   const match = range ? /^(\d+)-(\d+)$/.exec(range) : null;
   if (match) return Number(match[2]) - Number(match[1]) + 1;
   return archiveSize;
+}
+
+/** Error codes that mean the target file cannot be written where it was asked for: a usage problem, not a data one. */
+const LOCAL_FILE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS']);
+
+/** The local-file error behind `error` (itself, or the cause the download engine wrapped), if any. */
+function localFileProblem(error: unknown): NodeJS.ErrnoException | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && LOCAL_FILE_CODES.has(code)) return e as NodeJS.ErrnoException;
+  }
+  return undefined;
+}
+
+/** Refuses, before any request, a target that is a directory or whose directory is missing or not writable. */
+async function checkTarget(file: string): Promise<void> {
+  const dir = dirname(resolve(file));
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    const why = error.code === 'ENOENT' ? `directory ${dir} does not exist` : `${dir}: ${error.code ?? error.message}`;
+    throw new CliError(`cannot write ${file}: ${why}`, ExitCode.USAGE);
+  });
+  if (!info.isDirectory()) throw new CliError(`cannot write ${file}: ${dir} is not a directory`, ExitCode.USAGE);
+  await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot write ${file}: directory ${dir} is not writable (${error.code ?? error.message})`, ExitCode.USAGE);
+  });
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; give a file name`, ExitCode.USAGE);
 }
 
 /** `glacier download NAME JOB_ID FILE`: a verified, resumable download of a retrieval job's output. */
@@ -49,6 +78,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
       const output = new Output(opts);
       const toStdout = file === '-';
       if (toStdout && opts.json) throw new CliError("--json cannot be used when the archive itself goes to standard output ('-')", ExitCode.USAGE);
+      if (!toStdout) await checkTarget(file);
       if (!toStdout && !options.force) await refuseToOverwrite(file);
       const job = connect(opts).Vault(opts.account, vaultName).Job(jobId);
       await withInterrupt((signal) => waitForJob(job, output, { wait: options.wait === true, pollInterval: options.pollInterval, signal }));
@@ -79,6 +109,10 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
             onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
           }),
         ));
+      } catch (error) {
+        const local = toStdout ? undefined : localFileProblem(error);
+        if (local) throw new CliError(`cannot write ${file}: ${local.message}`, ExitCode.USAGE, { cause: error });
+        throw error;
       } finally {
         progress.stop();
       }
