@@ -76,3 +76,22 @@ export class Output {
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
+
+/** Quotes a path or value for a shell command line when it needs it. */
+export function quote(value: string): string {
+  return /^[\w./@%+=:,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The global options that chose where a transfer went, as command-line flags
+ * (each with a leading space), so that a printed resume command reaches the
+ * same endpoint, region, profile and account.
+ */
+export function connectionFlags(opts: GlobalOptions): string {
+  const flags: string[] = [];
+  if (opts.endpoint) flags.push(`--endpoint ${quote(opts.endpoint)}`);
+  if (opts.region) flags.push(`--region ${quote(opts.region)}`);
+  if (opts.profile) flags.push(`--profile ${quote(opts.profile)}`);
+  if (opts.account !== '-') flags.push(`--account ${quote(opts.account)}`);
+  return flags.map((f) => ` ${f}`).join('');
+}

@@ -157,6 +157,18 @@ export class TransferProgress {
     this.#bar?.start(Math.max(total, 1), Math.min(alreadyDone, Math.max(total, 1)), this.#payload());
   }
 
+  /**
+   * Marks `loaded` bytes as done before this run (a resumed download found
+   * them already verified): the bar shows them, the rate and ETA do not count them.
+   */
+  resumedAt(loaded: number): void {
+    if (!this.#running) return;
+    this.#startLoaded = loaded;
+    this.#samples.length = 0;
+    this.#samples.push({ t: Date.now(), loaded });
+    this.update(loaded);
+  }
+
   /** Sets the bytes done so far (and the total, if it became known). */
   update(loaded: number, total?: number): void {
     if (!this.#running) return;

@@ -44,6 +44,13 @@ export interface DownloadProgress {
   loaded: number;
   /** The output's length in bytes. */
   total: number;
+  /**
+   * Present when a file download resumed: the bytes of `loaded` that an
+   * earlier run had written and that were re-verified in the `.partial`
+   * file, so were not fetched again. `loaded - resumed` is what this call
+   * fetched.
+   */
+  resumed?: number;
 }
 
 /** Options of {@link downloadJobOutput}. */
@@ -96,6 +103,12 @@ export interface DownloadResult {
   verified?: boolean;
   /** The file written, for a file target. */
   path?: string;
+  /**
+   * Present when a file download resumed: the bytes an earlier run had
+   * written that were re-verified and kept rather than fetched again
+   * (`bytes - resumed` were fetched by this call).
+   */
+  resumed?: number;
 }
 
 /** Default bytes per ranged GetJobOutput request: 16 MiB. */
@@ -249,6 +262,8 @@ class ChunkedDownload {
   readonly #checkedChunks = new Set<number>();
   readonly #verify: boolean;
   #loaded = 0;
+  /** Bytes found already verified in the `.partial` file. */
+  #resumed = 0;
 
   constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, chunkSize: number, concurrency: number) {
     this.#source = source;
@@ -286,6 +301,7 @@ class ChunkedDownload {
         this.#checkedChunks.add(index);
         this.#loaded += this.#ranges[index]!.end + 1 - this.#ranges[index]!.start;
       }
+      this.#resumed = this.#loaded;
       if (verified.size > 0) this.#progress();
       await this.#fetchAll(
         (index) => !verified.has(index),
@@ -301,7 +317,8 @@ class ChunkedDownload {
       await rename(partial, path);
       await syncDirectory(dirname(path));
       await state.remove();
-      return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified(), path };
+      const resumed = this.#resumed > 0 ? { resumed: this.#resumed } : {};
+      return { bytes: this.#facts.size, ...(whole ? { treeHash: whole } : {}), verified: this.#verified(), path, ...resumed };
     } catch (error) {
       // Keep the record of every chunk written so far, for the next call to resume from.
       await state?.close();
@@ -455,7 +472,8 @@ class ChunkedDownload {
 
   #progress(): void {
     try {
-      this.#options.onProgress?.({ loaded: this.#loaded, total: this.#facts.size });
+      const resumed = this.#resumed > 0 ? { resumed: this.#resumed } : {};
+      this.#options.onProgress?.({ loaded: this.#loaded, total: this.#facts.size, ...resumed });
     } catch (error) {
       this.#fail(error);
     }

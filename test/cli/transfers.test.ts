@@ -9,6 +9,7 @@ import {
   UploadArchiveCommand,
 } from '@aws-sdk/client-glacier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatBytes } from '../../src/cli/format.js';
 import { treeHash } from '../../src/transfer/tree-hash.js';
 import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 import { cliEnv, useCliFixture, finish, json, runCli, startCli, type CliResult } from './run.js';
@@ -288,10 +289,35 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(interrupted.code).toBe(130);
     await expect(stat(file)).rejects.toThrow();
     expect((await stat(`${file}.partial`)).size).toBeGreaterThan(0);
+    // Like an upload, an interrupted download says how to resume: the same command.
+    const hint = /Resume with:\n {2}glacier (download .*)$/m.exec(interrupted.stderr);
+    expect(hint?.[1], interrupted.stderr).toBe(`download inv-vault ${jobId} ${file} --concurrency 1 --chunk-size ${MiB}`);
 
-    const resumed = await runCli(['download', 'inv-vault', jobId, file, '--chunk-size', '1MiB'], env);
+    const resumed = await runCli(['--json', ...hint![1]!.split(' ')], env);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`Resuming from ${file}.partial`);
+    const out = json<{ size: number; fetched: number; resumed: number }>(resumed);
+    // What the first run verified is reported as such (not the preallocated .partial size), and only the rest as fetched.
+    expect(out.size).toBe(archiveBytes.length);
+    expect(out.resumed).toBeGreaterThanOrEqual(2 * MiB);
+    expect(out.resumed).toBeLessThan(archiveBytes.length);
+    expect(out.resumed % MiB).toBe(0);
+    expect(out.fetched).toBe(archiveBytes.length - out.resumed);
+    expect(resumed.stderr).toContain(`Resuming from ${file}.partial: ${formatBytes(out.resumed)} of ${formatBytes(archiveBytes.length)} already verified`);
+    expect((await readFile(file)).equals(archiveBytes)).toBe(true);
+  });
+
+  it('the summary of a resumed download counts what this run fetched', async () => {
+    const { jobId } = json<{ jobId: string }>(await runCli(['--json', 'retrieve', 'inv-vault', archiveId], env));
+    const file = join(work, 'resumed-summary.bin');
+    // A .partial holding the first 4 MiB and a record of them, as an interrupted run leaves it.
+    const identity = { version: 2, jobId, size: archiveBytes.length, chunkSize: MiB, treeHash: treeHash(archiveBytes) };
+    const lines = [0, 1, 2, 3].map((i) => `${i} ${treeHash(archiveBytes.subarray(i * MiB, (i + 1) * MiB))}`);
+    await writeFile(`${file}.partial`, Buffer.concat([archiveBytes.subarray(0, 4 * MiB), Buffer.alloc(archiveBytes.length - 4 * MiB)]));
+    await writeFile(`${file}.partial.json`, `${JSON.stringify(identity)}\n${lines.join('\n')}\n`);
+    const r = await runCli(['download', 'inv-vault', jobId, file, '--chunk-size', '1MiB'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`Resuming from ${file}.partial: 4.0 MiB of ${formatBytes(archiveBytes.length)} already verified`);
+    expect(r.stdout).toMatch(new RegExp(`^Downloaded ${formatBytes(archiveBytes.length)} to ${file}: fetched ${formatBytes(archiveBytes.length - 4 * MiB)} in [\\d.]+s .*; 4\\.0 MiB was verified by an earlier run\\.$`, 'm'));
     expect((await readFile(file)).equals(archiveBytes)).toBe(true);
   });
 

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { byteSize, positiveInt, seconds } from '../args.js';
 import { connect } from '../connect.js';
-import { globalOptions, Output } from '../context.js';
+import { connectionFlags, globalOptions, Output, quote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
 import { refuseToOverwrite, waitForJob } from '../jobs-common.js';
@@ -89,14 +89,15 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
         );
       }
       const total = outputSize(job.retrievalByteRange, job.archiveSizeInBytes);
-      if (!toStdout) {
-        const resumedFrom = await stat(`${file}.partial`).then((s) => s.size, () => 0);
-        if (resumedFrom > 0) output.note(`Resuming from ${file}.partial (${formatBytes(resumedFrom)} present; re-verified before use).`);
-      }
+      const partial = `${file}.partial`;
+      const hasPartial = async () => !toStdout && (await stat(partial).then((s) => s.isFile(), () => false));
+      if (await hasPartial()) output.note(`Found ${partial} from an earlier run; checking what it holds before use.`);
       const progress = new TransferProgress({ stream: output.progressStream, label: 'download', silent: !opts.progress });
       const started = Date.now();
       progress.start(total);
       let bytes: number;
+      // Bytes an earlier run wrote that the engine re-verified and kept: not fetched now.
+      let resumed = 0;
       try {
         ({ bytes } = await withInterrupt((signal) =>
           job.download(toStdout ? process.stdout : file, {
@@ -106,28 +107,53 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
             verify: true,
             // Standard output stays open: the process ends it.
             end: toStdout ? false : undefined,
-            onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
+            onProgress: (p: { loaded: number; total?: number; resumed?: number }) => {
+              if (p.resumed !== undefined && resumed === 0) {
+                resumed = p.resumed;
+                progress.resumedAt(resumed);
+                progress.note(
+                  `Resuming from ${partial}: ${formatBytes(resumed)} of ${formatBytes(p.total ?? total ?? 0)} already verified; fetching the rest.`,
+                );
+              }
+              progress.update(p.loaded, p.total);
+            },
           }),
         ));
       } catch (error) {
+        progress.stop();
         const local = toStdout ? undefined : localFileProblem(error);
         if (local) throw new CliError(`cannot write ${file}: ${local.message}`, ExitCode.USAGE, { cause: error });
+        if (await hasPartial()) {
+          const flags = [
+            options.force ? ' --force' : '',
+            options.concurrency !== undefined ? ` --concurrency ${options.concurrency}` : '',
+            // The resume record is kept per chunk size: the same size reuses it.
+            options.chunkSize !== undefined ? ` --chunk-size ${options.chunkSize}` : '',
+          ].join('');
+          output.note(
+            `The verified part is kept in ${partial}. Resume with:\n  glacier${connectionFlags(opts)} download ${quote(vaultName)} ${quote(jobId)} ${quote(file)}${flags}`,
+          );
+        }
         throw error;
       } finally {
         progress.stop();
       }
       const seconds = (Date.now() - started) / 1000;
+      const fetched = bytes - resumed;
       // Glacier gives a tree hash for the whole output only when the retrieved
       // range is tree-hash aligned (always, for a whole archive).
       const verified = job.sha256TreeHash !== undefined;
+      const rate = `${seconds.toFixed(1)}s (${formatRate(fetched / Math.max(seconds, 0.001))})`;
       const summary = [
-        `Downloaded ${formatBytes(bytes)} to ${toStdout ? 'standard output' : file} in ${seconds.toFixed(1)}s (${formatRate(bytes / Math.max(seconds, 0.001))}).`,
+        resumed > 0
+          ? `Downloaded ${formatBytes(bytes)} to ${file}: fetched ${formatBytes(fetched)} in ${rate}; ${formatBytes(resumed)} was verified by an earlier run.`
+          : `Downloaded ${formatBytes(bytes)} to ${toStdout ? 'standard output' : file} in ${rate}.`,
         verified
           ? `tree hash verified: ${job.sha256TreeHash}`
           : 'Glacier gives no tree hash for this range (it is not tree-hash aligned); chunks were checked where Glacier sent a checksum.',
       ].join('\n');
       // With '-', stdout carries the archive: the summary goes to stderr.
       if (toStdout) output.note(summary);
-      else output.result({ vault: vaultName, jobId, file, size: bytes, sha256TreeHash: job.sha256TreeHash, verified, seconds }, () => summary);
+      else output.result({ vault: vaultName, jobId, file, size: bytes, fetched, resumed, sha256TreeHash: job.sha256TreeHash, verified, seconds }, () => summary);
     });
 }

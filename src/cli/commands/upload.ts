@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UploadError, validateDescription, validatePartSize } from '../../index.js';
 import { byteSize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
-import { globalOptions, Output, type GlobalOptions } from '../context.js';
+import { connectionFlags, globalOptions, Output, quote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
 import { TransferProgress } from '../progress.js';
@@ -18,25 +18,6 @@ interface UploadOptions {
   concurrency?: number;
   resume?: string;
   abortOnError?: boolean;
-}
-
-/** Quotes a path for a shell command line when it needs it. */
-function quote(path: string): string {
-  return /^[\w./@%+=:,-]+$/.test(path) ? path : `'${path.replaceAll("'", "'\\''")}'`;
-}
-
-/**
- * The global options that chose where the upload went, as command-line flags,
- * so that a printed resume command reaches the same endpoint, region, profile
- * and account.
- */
-function connectionFlags(opts: GlobalOptions): string {
-  const flags: string[] = [];
-  if (opts.endpoint) flags.push(`--endpoint ${quote(opts.endpoint)}`);
-  if (opts.region) flags.push(`--region ${quote(opts.region)}`);
-  if (opts.profile) flags.push(`--profile ${quote(opts.profile)}`);
-  if (opts.account !== '-') flags.push(`--account ${quote(opts.account)}`);
-  return flags.map((f) => ` ${f}`).join('');
 }
 
 /** A description Glacier accepts (printable ASCII, at most 1024 characters), from the file name. */
