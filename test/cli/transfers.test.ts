@@ -220,6 +220,14 @@ describe('glacier inventory, jobs, retrieve, download', () => {
     expect(completed).toHaveLength(all.length);
     expect(json<unknown[]>(await runCli(['--json', 'jobs', 'inv-vault', '--in-progress'], env))).toEqual([]);
     expect(json<unknown[]>(await runCli(['--json', 'jobs', 'inv-vault', '--failed'], env))).toEqual([]);
+    // The status filters are exclusive: a pair is a usage error, not a silently empty list.
+    for (const pair of [['--completed', '--failed'], ['--in-progress', '--completed'], ['--succeeded', '--failed'], ['--in-progress', '--succeeded']]) {
+      const both = await runCli(['--json', 'jobs', 'inv-vault', ...pair], env);
+      expect(both.code, pair.join(' ')).toBe(2);
+      expect(both.stdout).toBe('');
+      expect(both.stderr).toMatch(/cannot be used with option/);
+      for (const flag of pair) expect(both.stderr).toContain(`'${flag}'`);
+    }
     const table = await runCli(['jobs', 'inv-vault', '--succeeded'], env);
     expect(table.stdout).toMatch(/^JOB ID\s+ACTION\s+STATUS/m);
     expect(table.stdout).toContain('inventory (JSON)');

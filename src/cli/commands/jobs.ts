@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Job } from '../../index.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -78,10 +78,11 @@ export function registerJobs(program: Command): void {
     .command('jobs')
     .description("list a vault's retrieval and inventory jobs")
     .argument('<vault>', 'vault name')
-    .option('--completed', 'only completed jobs (succeeded or failed)')
-    .option('--in-progress', 'only jobs still running')
-    .option('--failed', 'only failed jobs')
-    .option('--succeeded', 'only succeeded jobs')
+    // One status filter at a time: a pair such as --completed --failed would otherwise silently mean one of them.
+    .addOption(new Option('--completed', 'only completed jobs (succeeded or failed)').conflicts(['inProgress', 'failed', 'succeeded']))
+    .addOption(new Option('--in-progress', 'only jobs still running').conflicts(['completed', 'failed', 'succeeded']))
+    .addOption(new Option('--failed', 'only failed jobs').conflicts(['completed', 'inProgress', 'succeeded']))
+    .addOption(new Option('--succeeded', 'only succeeded jobs').conflicts(['completed', 'inProgress', 'failed']))
     .action(async (vaultName: string, options: JobsOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
