@@ -79,11 +79,16 @@ export interface UploadTarget {
 export interface UploadProgress {
   /** Bytes Glacier has acknowledged (or, when resuming, already held). Never counts a failed attempt. */
   loaded: number;
-  /** The body's length, when known. Equals `loaded` in the last event of a successful upload. */
+  /**
+   * The body's length, when known: from the start when `size` is given or
+   * the body's length can be seen, else from the moment the end of the body
+   * has been read. Always present, and equal to `loaded`, in the last event
+   * of a successful upload.
+   */
   total?: number;
   /** The 1-based number of the part just acknowledged (1 for a single-request upload). */
   part: number;
-  /** The number of parts, when the length is known. */
+  /** The number of parts, when the length is known (always in the last event of a successful upload). */
   partsTotal?: number;
 }
 
@@ -361,6 +366,10 @@ class MultipartUpload {
   #description: string | undefined;
   #serverParts: ReadonlyMap<number, UploadedPart> = new Map();
   #loaded = 0;
+  /** The body's length once its end has been read (known from the start when `size` was given). */
+  #endOffset: number | undefined;
+  /** True once an event with `loaded === total` has been reported. */
+  #reportedAll = false;
   /** The whole body, when a stream of unknown length ended within its first part. */
   #single: Buffer | undefined;
 
@@ -423,7 +432,10 @@ class MultipartUpload {
     try {
       for (;;) {
         const part = await this.#slots.race(next);
-        if (!part) break;
+        if (!part) {
+          this.#endOffset = offset;
+          break;
+        }
         const last = part.length < this.#partSize;
         next = last ? Promise.resolve(undefined) : this.#readPart(part.index + 1);
         next.catch(() => undefined);
@@ -439,6 +451,7 @@ class MultipartUpload {
         }
         offset += part.length;
         if (this.#size !== undefined && offset > this.#size) throw sizeMismatch(this.#size, `more than ${this.#size}`);
+        if (last) this.#endOffset = offset;
         const sums = part.sums ?? (await hashPartInSlices(part.bytes!));
         const sending = this.#sendPart(part, sums).finally(() => {
           this.#inFlight.delete(sending);
@@ -458,6 +471,13 @@ class MultipartUpload {
     }
     if (this.#failure) throw this.#failure.error;
     if (this.#size !== undefined && offset !== this.#size) throw sizeMismatch(this.#size, String(offset));
+    // A body of unknown length that ended on a part boundary may have had its
+    // last part acknowledged before the end was read: report the total once.
+    if (count > 0 && !this.#reportedAll) {
+      this.#report(count);
+      const failed = this.#slots.failure;
+      if (failed) throw failed.error;
+    }
     return count;
   }
 
@@ -592,11 +612,18 @@ class MultipartUpload {
     this.#hashes[part.index] = sums.treeHash;
     this.#lengths[part.index] = length;
     this.#loaded += length;
+    this.#report(part.index + 1);
+  }
+
+  /** Reports progress after `part` (1-based) was acknowledged, with the total once the body's length is known. */
+  #report(part: number): void {
+    const size = this.#size ?? this.#endOffset;
+    if (size !== undefined && this.#loaded === size) this.#reportedAll = true;
     try {
       this.#s.options.onProgress?.({
         loaded: this.#loaded,
-        part: part.index + 1,
-        ...(this.#size !== undefined ? { total: this.#size, partsTotal: Math.ceil(this.#size / this.#partSize) } : {}),
+        part,
+        ...(size !== undefined ? { total: size, partsTotal: Math.ceil(size / this.#partSize) } : {}),
       });
     } catch (error) {
       this.#fail(error);

@@ -83,13 +83,34 @@ describe('uploadArchive, multipart', () => {
       expect(ids).toEqual([archive.uploadId]);
       progress.check(data.length, 6);
       const last = progress.events.at(-1)!;
-      if (known) expect(last).toMatchObject({ total: data.length, partsTotal: 6 });
+      // The last event carries the total even when the length was unknown at the start.
+      expect(last).toMatchObject({ total: data.length, partsTotal: 6 });
+      if (!known) expect(progress.events[0]!.total).toBeUndefined();
       expect(h.count('UploadMultipartPart')).toBe(6);
       expect(h.count('CompleteMultipartUpload')).toBe(1);
       expect(h.sdkHashCalls.n).toBe(0);
       expect(await h.openUploads()).toBe(0);
     });
   }
+
+  it('reports the total in a final event when a stream of unknown length ends on a part boundary after its last part was sent', async () => {
+    const body = data.subarray(0, 3 * MiB);
+    const events: UploadProgress[] = [];
+    const archive = await uploadArchive(h.target, {
+      body: (async function* () {
+        yield* chunks(body, 256 * 1024);
+        // The end of the body is seen only after the last part was acknowledged.
+        await new Promise((r) => setTimeout(r, 300));
+      })(),
+      partSize: MiB,
+      multipartThreshold: MiB,
+      onProgress: (p) => events.push({ ...p }),
+    });
+    expect(archive.size).toBe(3 * MiB);
+    expect(events.slice(0, 3).map((e) => e.total)).toEqual([undefined, undefined, undefined]);
+    expect(events.at(-1)).toEqual({ loaded: 3 * MiB, total: 3 * MiB, part: 3, partsTotal: 3 });
+    expect(events).toHaveLength(4);
+  });
 
   it('checks a stream against the size it was promised', async () => {
     await expect(uploadArchive(h.target, { body: Readable.from(chunks(data, 100_000)), size: data.length + 1, partSize: MiB, multipartThreshold: MiB })).rejects.toThrow(
