@@ -183,3 +183,23 @@ export function validateDate(date: unknown, parameter: string): string {
   }
   return date;
 }
+
+/**
+ * Returns `options` (or `{}` when undefined) after checking it is a plain
+ * object whose keys are all in `allowed`, so that a misspelt option fails
+ * before any request instead of being silently ignored.
+ *
+ * @param where - the call, for messages, e.g. `vault.initiateInventoryRetrieval()`
+ */
+export function checkOptions<T extends object>(options: T | undefined, allowed: readonly string[], where: string): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ValidationError('options', `${where} takes an options object, got ${JSON.stringify(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new ValidationError(key, `${where} has no option '${key}'; it takes ${allowed.join(', ')}.`);
+    }
+  }
+  return options;
+}

@@ -18,7 +18,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DownloadError, TreeHashMismatchError, ValidationError } from '../errors.js';
-import { validateAccountId, validateId, validatePartSize, validateVaultName } from '../validation.js';
+import { checkOptions, validateAccountId, validateId, validatePartSize, validateVaultName } from '../validation.js';
 import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-state.js';
 import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
@@ -86,6 +86,21 @@ export interface DownloadOptions {
   /** For a Writable target: call `end()` on it when done (default true). */
   end?: boolean;
 }
+
+/** Every option of {@link downloadJobOutput}, once: a missing or extra key here fails to compile. */
+const DOWNLOAD_OPTIONS: Record<keyof DownloadOptions, true> = {
+  chunkSize: true,
+  concurrency: true,
+  onProgress: true,
+  signal: true,
+  verify: true,
+  retry: true,
+  stallTimeout: true,
+  end: true,
+};
+
+/** The option names {@link downloadJobOutput} accepts; any other is refused. @internal */
+export const DOWNLOAD_OPTION_KEYS = Object.keys(DOWNLOAD_OPTIONS) as ReadonlyArray<keyof DownloadOptions>;
 
 /** What a download produced. */
 export interface DownloadResult {
@@ -160,6 +175,7 @@ function describeFailure(jobId: string, error: unknown): unknown {
 }
 
 function validate(source: JobOutputSource, target: string | Writable, options: DownloadOptions) {
+  checkOptions(options, DOWNLOAD_OPTION_KEYS, 'downloadJobOutput()');
   validateAccountId(source.accountId);
   validateVaultName(source.vaultName);
   validateId(source.jobId, 'jobId');

@@ -44,7 +44,7 @@ import {
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { TreeHashMismatchError, UploadError, ValidationError } from '../errors.js';
-import { MAX_PARTS, validateAccountId, validateDescription, validateId, validateVaultName } from '../validation.js';
+import { MAX_PARTS, checkOptions, validateAccountId, validateDescription, validateId, validateVaultName } from '../validation.js';
 import { openBody, type BodySource, type UploadBody } from './body.js';
 import { withPrecomputedChecksums } from './checksum-middleware.js';
 import {
@@ -143,6 +143,25 @@ export interface UploadArchiveOptions {
   retry?: RetryOptions;
 }
 
+/** Every option of {@link uploadArchive}, once: a missing or extra key here fails to compile. */
+const UPLOAD_OPTIONS: Record<keyof UploadArchiveOptions, true> = {
+  body: true,
+  archiveDescription: true,
+  partSize: true,
+  concurrency: true,
+  onProgress: true,
+  signal: true,
+  uploadId: true,
+  onUploadId: true,
+  leavePartsOnError: true,
+  multipartThreshold: true,
+  size: true,
+  retry: true,
+};
+
+/** The option names {@link uploadArchive} accepts; any other is refused. @internal */
+export const UPLOAD_OPTION_KEYS = Object.keys(UPLOAD_OPTIONS) as ReadonlyArray<keyof UploadArchiveOptions>;
+
 /** Rarely needed settings of {@link uploadArchive}, its optional third argument. */
 export interface UploadTuning {
   /**
@@ -190,6 +209,7 @@ function validate(target: UploadTarget, options: UploadArchiveOptions, tuning: U
   if (options === null || typeof options !== 'object') {
     throw new ValidationError('options', 'uploadArchive needs an options object, e.g. { body: fs.createReadStream(path) }.');
   }
+  checkOptions(options, UPLOAD_OPTION_KEYS, 'uploadArchive()');
   if (options.body === undefined || options.body === null) {
     throw new ValidationError('body', 'uploadArchive needs a body: a Buffer, string, Blob, fs.ReadStream, Readable, web ReadableStream or AsyncIterable.');
   }

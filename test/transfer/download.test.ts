@@ -180,6 +180,17 @@ describe('downloadJobOutput errors', () => {
     expect(h.sent).toEqual([]);
   });
 
+  it('refuses a misspelt option name, listing the valid ones, before any request', async () => {
+    const error = await downloadJobOutput(source(), join(dir, 'x'), { chunksize: MiB } as never).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).parameter).toBe('chunksize');
+    expect((error as Error).message).toBe(
+      "downloadJobOutput() has no option 'chunksize'; it takes chunkSize, concurrency, onProgress, signal, verify, retry, stallTimeout, end.",
+    );
+    expect(existsSync(join(dir, 'x.partial'))).toBe(false);
+    expect(h.sent).toEqual([]);
+  });
+
   it('explains an unknown or expired job', async () => {
     const error = (await downloadJobOutput({ ...source(), jobId: 'no-such-job' }, join(dir, 'y')).catch((e: unknown) => e)) as DownloadError;
     expect(error).toBeInstanceOf(DownloadError);

@@ -164,6 +164,8 @@ describe('uploadArchive, bad input', () => {
     ['a part size too small for the size', { body: Readable.from([]), size: 20_000 * MiB, partSize: MiB }, /at least 2 MiB/],
     ['no body', { body: undefined }, /needs a body/],
     ['a threshold over 4 GiB', { multipartThreshold: 5 * 1024 * MiB }, /at most 4 GiB/],
+    // A misspelt option is refused by name, with the valid names, not ignored.
+    ['a misspelt option name', { partsize: MiB }, /^uploadArchive\(\) has no option 'partsize'; it takes body, archiveDescription, partSize, concurrency, .*, retry\.$/],
   ];
   for (const [name, options, message] of cases) {
     it(`rejects ${name} before any request`, async () => {
