@@ -33,7 +33,13 @@ Fault SPEC: comma-separated rules OP:RATE:KIND[:ARG]
         drop      connection cut mid-body (ARG: bytes before the cut; default half)
         slow      delay of ARG ms (default 1000), then served normally
         corrupt   GetJobOutput: one byte flipped, tree-hash header left correct
+        fail      InitiateJob: the job is created but completes Failed, with ARG
+                  (no commas) as its StatusMessage; its output cannot be read
+        capacity  InitiateJob of an Expedited archive retrieval: 400
+                  InsufficientCapacityException (other requests pass through)
+  A faulted request changes nothing, except with slow and fail.
   Example: --faults 'UploadMultipartPart:0.1:500,GetJobOutput:0.1:corrupt'
+           --faults 'InitiateJob:1#1:fail:Archive retrieval failed'
 
 Without --data-dir or --in-memory, state is kept in ./${DEFAULT_DATA_DIR}.
 Default credentials: access key "test", secret "test", any region.`;

@@ -76,3 +76,8 @@ export function serviceUnavailable(message = 'Service is temporarily unavailable
 export function throttling(message = 'Rate exceeded'): ServiceError {
   return new ServiceError(400, 'ThrottlingException', message);
 }
+
+/** 400 InsufficientCapacityException (no capacity for an Expedited retrieval). */
+export function insufficientCapacity(message = 'There is not enough capacity to process this job. Try again later, or use the Standard or Bulk tier.'): ServiceError {
+  return new ServiceError(400, 'InsufficientCapacityException', message);
+}

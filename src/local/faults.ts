@@ -8,7 +8,7 @@
  * RULE  := OP ":" RATE ":" KIND [":" ARG]
  * OP    := an API operation name (e.g. UploadMultipartPart, GetJobOutput) | "*"
  * RATE  := a probability from 0 to 1, optionally followed by "#N": fire at most N times
- * KIND  := "500" | "503" | "throttle" | "408" | "drop" | "slow" | "corrupt"
+ * KIND  := "500" | "503" | "throttle" | "408" | "drop" | "slow" | "corrupt" | "fail" | "capacity"
  * ```
  *
  * Kinds:
@@ -22,20 +22,49 @@
  * - `slow`: the request is delayed by ARG milliseconds (default 1000), then served normally.
  * - `corrupt`: GetJobOutput only: one byte of the body is flipped while the
  *   `x-amz-sha256-tree-hash` header stays correct.
+ * - `fail`: InitiateJob only: the job is created as usual (202 and a job id) but,
+ *   after its usual delay, completes with `Completed: true`, `StatusCode: "Failed"`
+ *   and ARG as its `StatusMessage` (default {@link DEFAULT_JOB_FAILURE}). ARG may
+ *   hold colons but no commas. GetJobOutput on the failed job answers 400
+ *   InvalidParameterValueException, as for a job that has not succeeded.
+ * - `capacity`: InitiateJob of an archive retrieval with Tier `Expedited` only:
+ *   400 InsufficientCapacityException, as Glacier answers when it has no capacity
+ *   for Expedited retrievals. Other InitiateJob requests pass the rule by (it
+ *   neither fires nor counts towards `#N`).
  *
  * Rules are tried in order; the first that fires wins. Randomness comes from a
  * seeded generator, so a given seed and request sequence give the same faults.
- * A faulted request (other than `slow`) never changes the endpoint's state.
+ * A faulted request never changes the endpoint's state, with two exceptions:
+ * `slow`, which is served normally after its delay, and `fail`, whose point is
+ * to create a job that fails.
  *
- * Example: `UploadMultipartPart:0.1:500,GetJobOutput:0.1:corrupt,*:1#2:throttle`.
+ * Example: `UploadMultipartPart:0.1:500,GetJobOutput:0.1:corrupt,*:1#2:throttle`,
+ * or `InitiateJob:1#1:fail:Retrieval failed` to make the next job fail.
  *
  * @module
  */
 
-/** The kinds of fault the endpoint can inject. */
-export type FaultKind = '500' | '503' | 'throttle' | '408' | 'drop' | 'slow' | 'corrupt';
+/**
+ * The kinds of fault the endpoint can inject: `500`, `503`, `throttle` and
+ * `408` answer that error; `drop` cuts the connection; `slow` delays the
+ * request; `corrupt` flips a byte of GetJobOutput's body; `fail` makes an
+ * InitiateJob create a job that completes `Failed` (ARG: its StatusMessage,
+ * default {@link DEFAULT_JOB_FAILURE}); `capacity` answers an Expedited archive
+ * retrieval's InitiateJob with 400 InsufficientCapacityException. Every kind
+ * but `slow` and `fail` leaves the endpoint's state unchanged.
+ */
+export type FaultKind = '500' | '503' | 'throttle' | '408' | 'drop' | 'slow' | 'corrupt' | 'fail' | 'capacity';
 
-const KINDS: readonly FaultKind[] = ['500', '503', 'throttle', '408', 'drop', 'slow', 'corrupt'];
+const KINDS: readonly FaultKind[] = ['500', '503', 'throttle', '408', 'drop', 'slow', 'corrupt', 'fail', 'capacity'];
+
+/** The `StatusMessage` of a job made to fail by a `fail` rule without ARG. */
+export const DEFAULT_JOB_FAILURE = 'The job could not be completed because of an internal error. Initiate a new job.';
+
+/** What the endpoint knows of a request when it picks a fault for it (see {@link FaultInjector.pick}). */
+export interface FaultRequest {
+  /** True for an InitiateJob of an archive retrieval with Tier `Expedited`. */
+  expeditedRetrieval?: boolean;
+}
 
 /** One fault rule, as parsed from a SPEC rule `OP:RATE:KIND[:ARG]`. */
 export interface FaultRule {
@@ -45,7 +74,7 @@ export interface FaultRule {
   rate: number;
   /** What happens to a faulted request. */
   kind: FaultKind;
-  /** `slow`: delay in ms. `drop`: bytes before the connection is cut. `503`: `empty` for no body. */
+  /** `slow`: delay in ms. `drop`: bytes before the connection is cut. `503`: `empty` for no body. `fail`: the job's StatusMessage. */
   arg?: number | string;
   /** Fire at most this many times (unlimited when absent). */
   times?: number;
@@ -58,10 +87,12 @@ export function parseFaultSpec(spec: string): FaultRule[] {
     const text = raw.trim();
     if (text === '') continue;
     const fields = text.split(':');
-    if (fields.length < 3 || fields.length > 4) {
+    // Only a `fail` message may hold colons: everything after KIND is its ARG.
+    if (fields.length < 3 || (fields.length > 4 && fields[2] !== 'fail')) {
       throw new SyntaxError(`Bad fault rule "${text}": expected OP:RATE:KIND[:ARG], e.g. UploadMultipartPart:0.1:500.`);
     }
-    const [operation, rateText, kindText, argText] = fields as [string, string, string, string | undefined];
+    const [operation, rateText, kindText] = fields as [string, string, string];
+    const argText = fields.length > 3 ? fields.slice(3).join(':') : undefined;
     if (!/^(\*|[A-Za-z]+)$/.test(operation)) throw new SyntaxError(`Bad fault rule "${text}": OP must be an operation name or "*".`);
     const rateMatch = /^(\d+(?:\.\d+)?|\.\d+)(?:#(\d+))?$/.exec(rateText);
     const rate = rateMatch ? Number(rateMatch[1]) : NaN;
@@ -81,6 +112,9 @@ export function parseFaultSpec(spec: string): FaultRule[] {
       } else if (kind === 'slow' || kind === 'drop') {
         if (!/^\d+$/.test(argText)) throw new SyntaxError(`Bad fault rule "${text}": ${kind} takes a whole number ARG.`);
         rule.arg = Number(argText);
+      } else if (kind === 'fail') {
+        if (argText.trim() === '') throw new SyntaxError(`Bad fault rule "${text}": fail takes a non-empty message as ARG (or none).`);
+        rule.arg = argText;
       } else {
         throw new SyntaxError(`Bad fault rule "${text}": ${kind} takes no ARG.`);
       }
@@ -140,12 +174,22 @@ export class FaultInjector {
     return this.#rules;
   }
 
-  /** The fault to apply to one request of `operation`, if any. */
-  pick(operation: string): FaultRule | undefined {
+  /**
+   * The fault to apply to one request of `operation`, if any. Rules whose kind
+   * does not apply to the request (`corrupt` outside GetJobOutput, `fail`
+   * outside InitiateJob, `capacity` for anything but an Expedited archive
+   * retrieval) are passed by without drawing or counting.
+   *
+   * @param operation - The API operation name.
+   * @param request - What is known of the request's parameters.
+   */
+  pick(operation: string, request: FaultRequest = {}): FaultRule | undefined {
     for (let i = 0; i < this.#rules.length; i++) {
       const rule = this.#rules[i]!;
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (rule.kind === 'corrupt' && operation !== 'GetJobOutput') continue;
+      if (rule.kind === 'fail' && operation !== 'InitiateJob') continue;
+      if (rule.kind === 'capacity' && (operation !== 'InitiateJob' || request.expeditedRetrieval !== true)) continue;
       if (rule.times !== undefined && this.#fired[i]! >= rule.times) continue;
       if (rule.rate > 0 && this.#random() < rule.rate) {
         this.#fired[i]!++;

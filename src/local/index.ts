@@ -29,7 +29,7 @@ import { createGlacierServer } from './server.js';
 import { Committer, emptyState, loadMetadata, serializeState } from './state.js';
 
 export type { FaultKind, FaultRule } from './faults.js';
-export { parseFaultSpec, formatFaultSpec } from './faults.js';
+export { parseFaultSpec, formatFaultSpec, DEFAULT_JOB_FAILURE } from './faults.js';
 export type { LocalCredentials } from './auth.js';
 export type { JobDelays } from './backend.js';
 

@@ -4,7 +4,8 @@
  *
  * A job completes when the endpoint clock passes its creation time plus the
  * configured delay for its tier (or for inventories). Its output stays
- * available for 24 hours after completion, then the job is gone (404).
+ * available for 24 hours after completion, then the job is gone (404). A job
+ * created under the `fail` fault completes `Failed` instead, with no output.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { isMegabyteAligned, isTreeHashAligned } from '../transfer/tree-hash.js';
 import { type Backend, type JobDelays } from './backend.js';
 import { HOUR_MS, isoDate } from './clock.js';
 import { invalidParameter, missingParameter, notFound, policyEnforced, ServiceError } from './errors.js';
+import { DEFAULT_JOB_FAILURE } from './faults.js';
 import { checkDescription, header, jsonBody, paginate, parseLimit, sendEmpty, sendJson, sortableNumber, type RequestContext } from './http.js';
 import { newJobId } from './ids.js';
 import { buildInventory, parseIsoDate } from './inventory.js';
@@ -161,6 +163,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
   } else {
     throw invalidParameter(`Invalid job type: ${type}. Valid types are archive-retrieval, inventory-retrieval and select.`);
   }
+  if (ctx.fault?.kind === 'fail') job.failure = typeof ctx.fault.arg === 'string' ? ctx.fault.arg : DEFAULT_JOB_FAILURE;
   // The vault or the archive may have gone while the job was being set up.
   const current = b.state.vaults.get(vault.name);
   if (current !== vault || (job.archiveId !== null && vault.archives.get(job.archiveId)?.segments !== job.output.segments)) {
@@ -204,9 +207,17 @@ function inventoryParams(raw: unknown, format: 'JSON' | 'CSV'): InventoryParams 
   return params;
 }
 
+/** A job's StatusCode: InProgress until it completes, then Succeeded, or Failed for a job made to fail. */
+export function jobStatus(b: Backend, job: JobRecord): 'InProgress' | 'Succeeded' | 'Failed' {
+  if (!b.isComplete(job)) return 'InProgress';
+  return typeof job.failure === 'string' ? 'Failed' : 'Succeeded';
+}
+
 /** DescribeJob's JSON for a job (also the entries of ListJobs). */
 export function describeJob(b: Backend, vault: VaultRecord, job: JobRecord): Record<string, unknown> {
-  const done = b.isComplete(job);
+  const status = jobStatus(b, job);
+  const done = status !== 'InProgress';
+  const succeeded = status === 'Succeeded';
   const archive = job.action === 'ArchiveRetrieval';
   return {
     Action: job.action,
@@ -221,18 +232,18 @@ export function describeJob(b: Backend, vault: VaultRecord, job: JobRecord): Rec
           EndDate: job.inventory.endDate,
           Format: job.inventory.format,
           Limit: job.inventory.limit,
-          Marker: done ? job.inventory.nextMarker : null,
+          Marker: succeeded ? job.inventory.nextMarker : null,
           StartDate: job.inventory.startDate,
         }
       : null,
-    InventorySizeInBytes: !archive && done ? job.output.size : null,
+    InventorySizeInBytes: !archive && succeeded ? job.output.size : null,
     JobDescription: job.description,
     JobId: job.id,
     RetrievalByteRange: job.range ? `${job.range[0]}-${job.range[1]}` : null,
     SHA256TreeHash: job.treeHash,
     SNSTopic: job.snsTopic,
-    StatusCode: done ? 'Succeeded' : 'InProgress',
-    StatusMessage: done ? 'Succeeded' : null,
+    StatusCode: status,
+    StatusMessage: status === 'Failed' ? job.failure : succeeded ? 'Succeeded' : null,
     Tier: job.tier,
     VaultARN: b.vaultArn(vault.name),
   };
@@ -259,9 +270,9 @@ export async function listJobs(b: Backend, ctx: RequestContext): Promise<void> {
   const key = (j: JobRecord) => `${sortableNumber(j.created)}|${j.id}`;
   const jobs = [...vault.jobs.values()]
     .filter((j) => {
-      const done = b.isComplete(j);
-      if (completed !== null && String(done) !== completed) return false;
-      if (status !== null && (done ? 'Succeeded' : 'InProgress') !== status) return false;
+      const code = jobStatus(b, j);
+      if (completed !== null && String(code !== 'InProgress') !== completed) return false;
+      if (status !== null && code !== status) return false;
       return true;
     })
     .sort((x, y) => (key(x) < key(y) ? -1 : 1));
@@ -320,7 +331,8 @@ class FaultingStream extends Transform {
 export async function getJobOutput(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
   const job = findJob(vault, ctx.params.jobId!);
-  if (!b.isComplete(job)) throw invalidParameter(`The job is not currently available for download: ${job.id}`);
+  // Like Glacier, the same answer for a job still in progress and for one that failed.
+  if (jobStatus(b, job) !== 'Succeeded') throw invalidParameter(`The job is not currently available for download: ${job.id}`);
   const total = job.output.size;
   const rangeText = header(ctx.req, 'range');
   let start = 0;

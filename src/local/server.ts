@@ -11,8 +11,8 @@ import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload,
 import { deleteArchive, uploadArchive } from './archives.js';
 import type { SigV4Verifier } from './auth.js';
 import type { Backend } from './backend.js';
-import { accessDenied, invalidParameter, missingParameter, requestTimeout, ServiceError, serviceUnavailable, throttling } from './errors.js';
-import type { FaultInjector, FaultRule } from './faults.js';
+import { accessDenied, insufficientCapacity, invalidParameter, missingParameter, requestTimeout, ServiceError, serviceUnavailable, throttling } from './errors.js';
+import type { FaultInjector, FaultRequest, FaultRule } from './faults.js';
 import { header, type PathParams, type RequestContext } from './http.js';
 import { newRequestId } from './ids.js';
 import { describeJobOp, getJobOutput, initiateJob, listJobs } from './jobs.js';
@@ -205,8 +205,23 @@ function faultError(rule: FaultRule): ServiceError | 'empty503' | undefined {
       return throttling();
     case '408':
       return requestTimeout();
+    case 'capacity':
+      return insufficientCapacity();
     default:
       return undefined;
+  }
+}
+
+/** What fault rules need to know of a request: whether it is an Expedited archive retrieval. */
+function faultRequest(operation: string, body: Buffer | undefined): FaultRequest {
+  if (operation !== 'InitiateJob' || !body || body.length === 0) return {};
+  try {
+    const params = JSON.parse(body.toString('utf8')) as unknown;
+    if (typeof params !== 'object' || params === null) return {};
+    const { Type, Tier } = params as { Type?: unknown; Tier?: unknown };
+    return { expeditedRetrieval: Type === 'archive-retrieval' && Tier === 'Expedited' };
+  } catch {
+    return {};
   }
 }
 
@@ -258,7 +273,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
       }
       throw invalidParameter(`Invalid account id: ${params.accountId}. Use "-" or a 12-digit account id.`);
     }
-    const fault = faults.pick(operation);
+    const fault = faults.pick(operation, faultRequest(operation, body));
     if (fault) {
       log?.(`fault ${fault.kind} injected into ${operation}`);
       if (fault.kind === 'slow') await sleep(typeof fault.arg === 'number' ? fault.arg : 1000);

@@ -122,6 +122,12 @@ export interface JobRecord {
   output: { segments: Segment[]; offset: number; size: number; contentType: string; description: string | null };
   /** Inventory jobs: their parameters. */
   inventory: InventoryParams | null;
+  /**
+   * The StatusMessage of a job made to fail (fault kind `fail`): it completes
+   * `Failed` and has no output. Null or absent (metadata written before the
+   * field existed) for a job that succeeds.
+   */
+  failure?: string | null;
 }
 
 /** One inventory line. */
