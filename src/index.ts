@@ -148,7 +148,7 @@ export {
   type DownloadResult,
 } from './transfer/download.js';
 export { readInventory, parseInventory, type InventoryArchive, type InventoryReader, type InventoryInput } from './transfer/inventory.js';
-export { isTransientError, DEFAULT_RETRIES, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, type RetryOptions } from './transfer/retry.js';
+export { isTransientError, DEFAULT_RETRIES, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, type RetryOptions, type FailedAttempt } from './transfer/retry.js';
 export { DEFAULT_STALL_TIMEOUT, StallTimeoutError } from './transfer/stall.js';
 export {
   choosePartSize,

@@ -23,6 +23,13 @@ export interface RetryOptions {
   minDelay?: number;
   /** Longest delay between two attempts, in milliseconds (default 30,000). */
   maxDelay?: number;
+  /**
+   * Called after each failed attempt that will be retried (and after the last
+   * one), so a long transfer can say why it is waiting: for example
+   * `({ error, attemptNumber, retriesLeft }) => log(\`\${error.message}: retrying\`)`.
+   * Not called for errors that are not transient, which end the transfer at once.
+   */
+  onFailedAttempt?: (failure: FailedAttempt) => void;
 }
 
 /** Retries after the first attempt of a part or chunk, by default. */
@@ -96,7 +103,7 @@ export function isTransientError(error: unknown, depth = 0): boolean {
   return isTransientError(e.cause, depth + 1);
 }
 
-/** What {@link withRetries} reports before each retry. */
+/** A failed attempt of a retried request, as reported to {@link RetryOptions.onFailedAttempt}. */
 export interface FailedAttempt {
   /** The error of the attempt that failed. */
   readonly error: Error;
@@ -113,7 +120,7 @@ export interface FailedAttempt {
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
-  options: RetryOptions & { signal?: AbortSignal; onFailedAttempt?: (failure: FailedAttempt) => void } = {},
+  options: RetryOptions & { signal?: AbortSignal } = {},
 ): Promise<T> {
   const { signal } = options;
   return pRetry(attempt, {
@@ -125,6 +132,7 @@ export async function withRetries<T>(
     ...(signal ? { signal } : {}),
     shouldRetry: ({ error }) => !signal?.aborted && isTransientError(error),
     onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+      if (!isTransientError(error)) return;
       options.onFailedAttempt?.({ error, attemptNumber, retriesLeft });
     },
   });
@@ -188,6 +196,9 @@ export function withoutSdkRetries<C extends CommandWithStack>(command: C): C {
 /** Says what is wrong with a {@link RetryOptions} value, or returns undefined when it is valid. */
 export function retryOptionsProblem(options: RetryOptions | undefined): string | undefined {
   if (options === undefined) return undefined;
+  if (options.onFailedAttempt !== undefined && typeof options.onFailedAttempt !== 'function') {
+    return `retry.onFailedAttempt must be a function, got ${typeof options.onFailedAttempt}.`;
+  }
   for (const key of ['retries', 'minDelay', 'maxDelay'] as const) {
     const v = options[key];
     if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) {
