@@ -95,3 +95,12 @@ export function connectionFlags(opts: GlobalOptions): string {
   if (opts.account !== '-') flags.push(`--account ${quote(opts.account)}`);
   return flags.map((f) => ` ${f}`).join('');
 }
+
+/** A note for a request that failed with a transient error and will be tried again. */
+export function retryNote(what: string, failure: { error: Error; attemptNumber: number; retriesLeft: number }): string {
+  const code = (failure.error as { code?: unknown }).code;
+  const reason = typeof code === 'string' && !failure.error.message.includes(code) ? `${code}: ${failure.error.message}` : failure.error.message;
+  return failure.retriesLeft > 0
+    ? `${what}: attempt ${failure.attemptNumber} failed (${failure.error.name}: ${reason}); retrying (${failure.retriesLeft} more at most).`
+    : `${what}: attempt ${failure.attemptNumber} failed (${failure.error.name}: ${reason}); giving up.`;
+}

@@ -102,6 +102,9 @@ export function errorLine(error: unknown): string {
     message = `${error.code}: ${message}`;
   }
   if (message === '' || message === 'UnknownError') message = '(no message from the service)';
+  if (typeof error.code === 'string' && /^E(CONNREFUSED|NOTFOUND|AI_AGAIN|HOSTUNREACH|NETUNREACH)$/.test(error.code)) {
+    message += ' (cannot reach the Glacier endpoint: check --endpoint or AWS_ENDPOINT_URL_GLACIER, --region, and the network)';
+  }
   if (name === 'CredentialsProviderError') {
     message += ' (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or use --profile NAME with the shared AWS files)';
   }

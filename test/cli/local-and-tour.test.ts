@@ -40,7 +40,7 @@ describe('glacier local', () => {
 
   it('has exactly the flags of glacier-local', async () => {
     const flags = (help: string) =>
-      [...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]).filter((f) => f !== '--help').sort();
+      [...new Set([...help.matchAll(/^\s+(--[a-z-]+)/gm)].map((m) => m[1]))].filter((f) => f !== '--help').sort();
     const ours = await runCli(['local', '--help'], cliEnv('http://unused'));
     const theirs = await finish(startCli(['--help'], cliEnv('http://unused'), fileURLToPath(new URL('../../dist/local/cli.js', import.meta.url))));
     expect(ours.code).toBe(0);

@@ -100,7 +100,9 @@ describe('exit codes and error lines', () => {
   it('formats an error as one line', () => {
     expect(errorLine(new ValidationError('p', 'Bad\nthing.'))).toBe('glacier: ValidationError: Bad thing.');
     expect(errorLine(new CliError('plain message'))).toBe('glacier: plain message');
-    expect(errorLine(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe('glacier: ECONNREFUSED: connect failed');
+    expect(errorLine(Object.assign(new Error('connect failed'), { code: 'ECONNREFUSED' }))).toBe(
+      'glacier: ECONNREFUSED: connect failed (cannot reach the Glacier endpoint: check --endpoint or AWS_ENDPOINT_URL_GLACIER, --region, and the network)',
+    );
   });
 });
 

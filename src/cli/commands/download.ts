@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { byteSize, positiveInt, seconds } from '../args.js';
 import { connect } from '../connect.js';
-import { connectionFlags, globalOptions, Output, quote } from '../context.js';
+import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
 import { refuseToOverwrite, waitForJob } from '../jobs-common.js';
@@ -105,6 +105,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
             chunkSize: options.chunkSize,
             signal,
             verify: true,
+            retry: { onFailedAttempt: (failure) => progress.note(retryNote('download', failure)) },
             // Standard output stays open: the process ends it.
             end: toStdout ? false : undefined,
             onProgress: (p: { loaded: number; total?: number; resumed?: number }) => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UploadError, validateDescription, validatePartSize } from '../../index.js';
 import { byteSize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
-import { connectionFlags, globalOptions, Output, quote } from '../context.js';
+import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
 import { TransferProgress } from '../progress.js';
@@ -94,6 +94,7 @@ pipe the same bytes again with --resume.`,
               if (id !== options.resume) progress.note(`upload id: ${id}`);
             },
             onProgress: (p: { loaded: number; total?: number }) => progress.update(p.loaded, p.total),
+            retry: { onFailedAttempt: (failure) => progress.note(retryNote('upload', failure)) },
           }),
         );
         progress.stop();
