@@ -42,6 +42,21 @@ function checkDownloadProgress(events: DownloadProgress[]) {
   for (const e of events) expect(e.loaded).toBeLessThanOrEqual(data.length);
 }
 
+/**
+ * Downloads the job's output to a file under fault injection and checks it:
+ * the tree hash, the bytes, exact progress, and that failed or damaged
+ * chunks were fetched again.
+ */
+async function downloadAndVerify(h: Awaited<ReturnType<typeof startHarness>>, jobId: string, name: string): Promise<void> {
+  const down: DownloadProgress[] = [];
+  const path = join(dir, name);
+  const result = await downloadJobOutput({ ...h.target, jobId }, path, { chunkSize: MiB, concurrency: 4, retry, onProgress: (p) => down.push(p) });
+  expect(result.treeHash).toBe(expected);
+  expect(readFileSync(path).equals(data)).toBe(true);
+  checkDownloadProgress(down);
+  expect(h.count('GetJobOutput')).toBeGreaterThan(PARTS);
+}
+
 describe.each(['500', '503', 'throttle', '408', 'drop'])('with 10%% of requests failing: %s', (kind) => {
   it('uploads and downloads intact, leaving no multipart upload behind', async () => {
     const h = await startHarness({ faults: `${spec('UploadMultipartPart', kind)},${spec('GetJobOutput', kind)}`, seed: 7 });
@@ -57,13 +72,7 @@ describe.each(['500', '503', 'throttle', '408', 'drop'])('with 10%% of requests 
       const job = await h.env.client.send(new DescribeJobCommand({ accountId: '-', vaultName: 'transfer', jobId }));
       expect(job.ArchiveSHA256TreeHash).toBe(expected);
 
-      const down: DownloadProgress[] = [];
-      const path = join(dir, `out-${kind}.bin`);
-      const result = await downloadJobOutput({ ...h.target, jobId }, path, { chunkSize: MiB, concurrency: 4, retry, onProgress: (p) => down.push(p) });
-      expect(result.treeHash).toBe(expected);
-      expect(readFileSync(path).equals(data)).toBe(true);
-      checkDownloadProgress(down);
-      expect(h.count('GetJobOutput')).toBeGreaterThan(PARTS);
+      await downloadAndVerify(h, jobId, `out-${kind}.bin`);
     } finally {
       await h.close();
     }
@@ -78,13 +87,7 @@ describe('with 10% of output GETs corrupted', () => {
       const jobId = await h.retrieve(archive.archiveId);
       h.env.server.setFaults(spec('GetJobOutput', 'corrupt'));
       h.sent.length = 0;
-      const down: DownloadProgress[] = [];
-      const path = join(dir, 'out-corrupt.bin');
-      const result = await downloadJobOutput({ ...h.target, jobId }, path, { chunkSize: MiB, concurrency: 4, retry, onProgress: (p) => down.push(p) });
-      expect(result.treeHash).toBe(expected);
-      expect(readFileSync(path).equals(data)).toBe(true);
-      checkDownloadProgress(down);
-      expect(h.count('GetJobOutput')).toBeGreaterThan(PARTS);
+      await downloadAndVerify(h, jobId, 'out-corrupt.bin');
     } finally {
       await h.close();
     }
