@@ -129,12 +129,18 @@ export async function writeFileAtomic(tmpDir: string, path: string, data: Buffer
   const tmp = join(tmpDir, `${newBlobKey()}.tmp`);
   const handle = await open(tmp, 'wx');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    // A failed write (a full disk, say) leaves no temporary file behind.
+    await rm(tmp, { force: true });
+    throw err;
   }
-  await rename(tmp, path);
 }
 
 /**

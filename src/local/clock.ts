@@ -1,14 +1,30 @@
 /**
- * The endpoint's clock: real time plus an offset that tests can advance, so
- * job delays, the 24 h job-output window, the 24 h vault-lock window and the
- * daily inventory can be exercised without waiting.
+ * The endpoint's clock: service time, which runs `scale` times as fast as
+ * real time from the moment the endpoint started, plus an offset that tests
+ * can advance. Every Glacier clock (job completion, the 24 h job-output
+ * window, idle multipart uploads, the 24 h vault-lock window, the daily
+ * inventory, the data-retrieval policy's hour) reads this one, so
+ * `--time-scale 3600` turns hours into seconds for all of them at once.
  *
  * @module
  */
 
-/** A clock that follows real time and can be moved forward. */
+/** A clock that follows real time (sped up by a scale) and can be moved forward. */
 export class Clock {
   #offsetMs = 0;
+  readonly #scale: number;
+  readonly #startMs = Date.now();
+
+  /** @param scale - Service seconds per real second (default 1); a positive finite number. */
+  constructor(scale = 1) {
+    if (!Number.isFinite(scale) || scale <= 0) throw new RangeError(`The time scale must be a positive number, got ${scale}.`);
+    this.#scale = scale;
+  }
+
+  /** Service seconds per real second. */
+  get scale(): number {
+    return this.#scale;
+  }
 
   /** The current time on this clock. */
   now(): Date {
@@ -17,7 +33,8 @@ export class Clock {
 
   /** The current time on this clock, in milliseconds since the epoch. */
   nowMs(): number {
-    return Date.now() + this.#offsetMs;
+    const real = Date.now();
+    return this.#scale === 1 ? real + this.#offsetMs : this.#startMs + Math.round((real - this.#startMs) * this.#scale) + this.#offsetMs;
   }
 
   /** Moves the clock forward by `ms` milliseconds (negative values are refused). */

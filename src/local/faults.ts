@@ -8,7 +8,7 @@
  * RULE  := OP ":" RATE ":" KIND [":" ARG]
  * OP    := an API operation name (e.g. UploadMultipartPart, GetJobOutput) | "*"
  * RATE  := a probability from 0 to 1, optionally followed by "#N": fire at most N times
- * KIND  := "500" | "503" | "throttle" | "408" | "drop" | "slow" | "corrupt" | "fail" | "capacity"
+ * KIND  := "500" | "503" | "throttle" | "408" | "drop" | "slow" | "corrupt" | "fail" | "capacity" | "diskfull"
  * ```
  *
  * Kinds:
@@ -31,6 +31,10 @@
  *   400 InsufficientCapacityException, as Glacier answers when it has no capacity
  *   for Expedited retrievals. Other InitiateJob requests pass the rule by (it
  *   neither fires nor counts towards `#N`).
+ * - `diskfull`: the request is served, but its metadata write fails as on a
+ *   full disk (ENOSPC): the change is rolled back, nothing of it is kept or
+ *   visible, and the client gets 500 ServiceUnavailableException (the SDKs
+ *   retry it). Requests that change nothing are not affected.
  *
  * Rules are tried in order; the first that fires wins. Randomness comes from a
  * seeded generator, so a given seed and request sequence give the same faults.
@@ -50,12 +54,13 @@
  * request; `corrupt` flips a byte of GetJobOutput's body; `fail` makes an
  * InitiateJob create a job that completes `Failed` (ARG: its StatusMessage,
  * default {@link DEFAULT_JOB_FAILURE}); `capacity` answers an Expedited archive
- * retrieval's InitiateJob with 400 InsufficientCapacityException. Every kind
- * but `slow` and `fail` leaves the endpoint's state unchanged.
+ * retrieval's InitiateJob with 400 InsufficientCapacityException; `diskfull`
+ * makes the request's metadata write fail as on a full disk. Every kind but
+ * `slow` and `fail` leaves the endpoint's state unchanged.
  */
-export type FaultKind = '500' | '503' | 'throttle' | '408' | 'drop' | 'slow' | 'corrupt' | 'fail' | 'capacity';
+export type FaultKind = '500' | '503' | 'throttle' | '408' | 'drop' | 'slow' | 'corrupt' | 'fail' | 'capacity' | 'diskfull';
 
-const KINDS: readonly FaultKind[] = ['500', '503', 'throttle', '408', 'drop', 'slow', 'corrupt', 'fail', 'capacity'];
+const KINDS: readonly FaultKind[] = ['500', '503', 'throttle', '408', 'drop', 'slow', 'corrupt', 'fail', 'capacity', 'diskfull'];
 
 /** The `StatusMessage` of a job made to fail by a `fail` rule without ARG. */
 export const DEFAULT_JOB_FAILURE = 'The job could not be completed because of an internal error. Initiate a new job.';
@@ -189,6 +194,7 @@ export class FaultInjector {
       if (rule.operation !== '*' && rule.operation !== operation) continue;
       if (rule.kind === 'corrupt' && operation !== 'GetJobOutput') continue;
       if (rule.kind === 'fail' && operation !== 'InitiateJob') continue;
+      if (rule.kind === 'diskfull' && /^(Describe|List|Get)/.test(operation)) continue;
       if (rule.kind === 'capacity' && (operation !== 'InitiateJob' || request.expeditedRetrieval !== true)) continue;
       if (rule.times !== undefined && this.#fired[i]! >= rule.times) continue;
       if (rule.rate > 0 && this.#random() < rule.rate) {

@@ -92,20 +92,16 @@ export function encodeMarker(sortKey: string): string {
 }
 
 /**
- * One page of `items` (already sorted by `sortKey`), starting at the first item
- * whose key is at or after the marker's. Returns the next marker, or null.
+ * Decodes the marker of a listing ordered by (creation time, id), made by
+ * {@link encodeMarker} from `sortableNumber(created)|id`: the position at
+ * which the next page starts. No marker is the start.
  */
-export function paginate<T>(items: readonly T[], sortKey: (item: T) => string, limit: number, marker: string | null): { page: T[]; next: string | null } {
-  let start = 0;
-  if (marker !== null) {
-    if (!/^[A-Za-z0-9_-]+$/.test(marker)) throw invalidParameter(`Invalid marker: ${marker}`);
-    const after = Buffer.from(marker, 'base64url').toString('utf8');
-    start = items.findIndex((item) => sortKey(item) >= after);
-    if (start < 0) start = items.length;
-  }
-  const page = items.slice(start, start + limit);
-  const nextItem = items[start + limit];
-  return { page, next: nextItem === undefined ? null : encodeMarker(sortKey(nextItem)) };
+export function listMarker(marker: string | null): { created: number; id: string } {
+  if (marker === null) return { created: Number.MIN_SAFE_INTEGER, id: '' };
+  const text = /^[A-Za-z0-9_-]+$/.test(marker) ? Buffer.from(marker, 'base64url').toString('utf8') : '';
+  const bar = text.indexOf('|');
+  if (bar !== 16 || !/^\d{16}$/.test(text.slice(0, bar))) throw invalidParameter(`Invalid marker: ${marker}`);
+  return { created: Number(text.slice(0, bar)), id: text.slice(bar + 1) };
 }
 
 /** A fixed-width decimal string, so numbers sort as text. */

@@ -18,15 +18,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
 import { SigV4Verifier, type LocalCredentials } from './auth.js';
 import { Backend, DEFAULT_JOB_DELAYS, type JobDelays } from './backend.js';
-import { DiskBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
 import { Clock } from './clock.js';
-import { lockDataDir, type DataDirLock } from './dirlock.js';
+import { openStorage } from './datadir.js';
 import { FaultInjector, type FaultRule } from './faults.js';
 import { createGlacierServer } from './server.js';
-import { Committer, emptyState, loadMetadata, serializeState } from './state.js';
 
 export type { FaultKind, FaultRule } from './faults.js';
 export { parseFaultSpec, formatFaultSpec, DEFAULT_JOB_FAILURE } from './faults.js';
@@ -73,6 +70,16 @@ export interface LocalGlacierOptions {
   faults?: string | FaultRule[];
   /** Seed of the fault randomness (default 1). */
   seed?: number;
+  /**
+   * Service seconds per real second (default 1). Every Glacier clock runs
+   * this much faster: job completion, the 24 h job-output window, idle
+   * multipart uploads, the vault lock's 24 h, the daily inventory and the
+   * data-retrieval policy's hour. Unless `jobDelay` is given, jobs then take
+   * AWS's typical times (Expedited 1-5 min, Standard 3-5 h, Bulk 5-12 h,
+   * inventories 3-5 h), drawn from `seed`: with 3600, a Standard retrieval
+   * completes in 3-5 s and its output expires 24 s later.
+   */
+  timeScale?: number;
   /** Receives one line per request (never credentials or signatures). */
   log?: (line: string) => void;
 }
@@ -114,8 +121,9 @@ function resolveJobDelays(jobDelay: LocalGlacierOptions['jobDelay']): JobDelays 
 /**
  * Starts a local Glacier endpoint and resolves once it is listening.
  *
- * With `dataDir`, state is loaded from and saved to that directory, and blobs
- * left over by a crash (never referenced by committed metadata) are deleted.
+ * With `dataDir`, state is kept in that directory (see `datadir.ts`): every
+ * change is durable before it is acknowledged, and blobs left over by a
+ * crash (never referenced by committed metadata) are deleted at start.
  */
 export async function startLocalGlacier(options: LocalGlacierOptions = {}): Promise<LocalGlacier> {
   if (options.dataDir !== undefined && options.inMemory) throw new TypeError('Give either dataDir or inMemory, not both.');
@@ -124,36 +132,18 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
   const region = options.region ?? 'us-east-1';
   const inventory = options.inventory ?? 'live';
   if (inventory !== 'live' && inventory !== 'daily') throw new TypeError(`inventory must be 'live' or 'daily', got ${JSON.stringify(inventory)}.`);
-  const jobDelays = resolveJobDelays(options.jobDelay);
+  const timeScale = options.timeScale ?? 1;
+  if (typeof timeScale !== 'number' || !Number.isFinite(timeScale) || timeScale <= 0) {
+    throw new RangeError(`timeScale must be a positive number (service seconds per real second), got ${String(timeScale)}.`);
+  }
+  const jobDelays = options.jobDelay === undefined && options.timeScale !== undefined ? 'aws' : resolveJobDelays(options.jobDelay);
   const faults = new FaultInjector(options.faults, options.seed ?? 1);
   const credentials: LocalCredentials[] = options.credentials ?? [{ accessKeyId: 'test', secretAccessKey: 'test' }];
 
   const dataDir = options.dataDir !== undefined ? resolve(options.dataDir) : undefined;
-  let blobs: BlobStore;
-  let state = emptyState();
-  let dirLock: DataDirLock | undefined;
-  if (dataDir !== undefined) {
-    await mkdir(dataDir, { recursive: true });
-    dirLock = await lockDataDir(dataDir);
-    try {
-      blobs = await DiskBlobStore.open(dataDir);
-      await Committer.prepare(dataDir);
-      state = (await loadMetadata(dataDir)) ?? state;
-    } catch (err) {
-      await dirLock.release();
-      throw err;
-    }
-  } else {
-    blobs = new MemoryBlobStore();
-  }
-  const clock = new Clock();
-  const committer = new Committer(dataDir, () => serializeState(state));
-  const backend = new Backend(state, blobs, clock, committer, { accountId, region, jobDelays, inventory });
-  if (dataDir !== undefined) {
-    const referenced = backend.referencedKeys();
-    const orphans = (await blobs.keys()).filter((k) => !referenced.has(k));
-    if (orphans.length > 0) await blobs.remove(orphans);
-  }
+  const { store, blobs } = await openStorage(dataDir);
+  const clock = new Clock(timeScale);
+  const backend = new Backend(store, blobs, clock, { accountId, region, jobDelays, inventory, seed: options.seed ?? 1 });
 
   const server = createGlacierServer({
     backend,
@@ -171,7 +161,7 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
       });
     });
   } catch (err) {
-    await dirLock?.release();
+    store.close();
     throw err;
   }
   const port = (server.address() as AddressInfo).port;
@@ -187,7 +177,6 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
         server.close(() => resolveClose());
         server.closeAllConnections();
       })
-        .then(() => committer.commit())
-        .finally(() => dirLock?.release())),
+        .finally(() => store.close())),
   };
 }

@@ -6,20 +6,10 @@
  * @module
  */
 import { TreeHash } from '../transfer/tree-hash.js';
-import { inventoryEntry, sortedArchives, type Backend } from './backend.js';
+import { inventoryEntry, type Backend } from './backend.js';
 import { invalidParameter } from './errors.js';
 import { encodeMarker } from './http.js';
 import type { InventoryEntry, InventoryParams, VaultRecord } from './state.js';
-
-/** A generated inventory document. */
-export interface InventoryDocument {
-  /** The JSON or CSV bytes. */
-  data: Buffer;
-  /** Their tree-hash leaf digests. */
-  leaves: Buffer;
-  /** Marker of the next page when Limit cut the list short, else null. */
-  nextMarker: string | null;
-}
 
 /** CSV header line of an inventory. */
 export const CSV_HEADER = 'ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash';
@@ -45,51 +35,102 @@ export function parseIsoDate(value: string, name: string): number {
   return ms;
 }
 
+/** Archives read from the store per batch; the event loop runs between batches. */
+const BATCH = 2000;
+/** Bytes gathered before each write to the blob. */
+const WRITE_CHUNK = 1024 * 1024;
+
+/** Decodes an inventory Marker (`base64url(CreationDate|ArchiveId)`) to a position. */
+function markerPosition(marker: string): { created: number; id: string } {
+  const text = Buffer.from(marker, 'base64url').toString('utf8');
+  const bar = text.indexOf('|');
+  const created = bar > 0 ? Date.parse(text.slice(0, bar)) : NaN;
+  if (Number.isNaN(created)) throw invalidParameter(`Invalid Marker: ${marker}`);
+  return { created, id: text.slice(bar + 1) };
+}
+
+/** A stored inventory document. */
+export interface StoredInventory {
+  /** Blob key of the JSON or CSV bytes. */
+  key: string;
+  /** Their size. */
+  size: number;
+  /** Marker of the next page when Limit cut the list short, else null. */
+  nextMarker: string | null;
+}
+
 /**
- * The inventory of a vault for one job: the live archive list ('live' mode)
- * or the last daily snapshot ('daily' mode), filtered and paged by `params`.
- * Returns undefined in 'daily' mode while no inventory exists yet.
+ * Writes the inventory of a vault for one job to a new blob, streaming: the
+ * live archive list as of now ('live' mode) or the last daily snapshot
+ * ('daily' mode), filtered and paged by `params`. The archives are read from
+ * the store in batches, in (creation date, id) order, and never held all in
+ * memory. Resolves undefined in 'daily' mode while no inventory exists yet.
  */
-export function buildInventory(b: Backend, vault: VaultRecord, params: InventoryParams): InventoryDocument | undefined {
-  let entries: InventoryEntry[];
+export async function writeInventory(b: Backend, vault: VaultRecord, params: InventoryParams): Promise<StoredInventory | undefined> {
+  let asOf: number;
   let date: number;
   if (b.settings.inventory === 'daily') {
     if (!vault.snapshot) return undefined;
-    entries = vault.snapshot.entries;
-    date = vault.snapshot.date;
+    asOf = date = vault.snapshot.date;
   } else {
-    entries = sortedArchives(vault).map(inventoryEntry);
-    date = vault.lastWrite ?? b.now();
+    asOf = b.now();
+    date = vault.lastWrite ?? asOf;
   }
-  const start = params.startDate !== null ? Date.parse(params.startDate) : -Infinity;
-  const end = params.endDate !== null ? Date.parse(params.endDate) : Infinity;
-  let selected = entries.filter((e) => {
-    const created = Date.parse(e.CreationDate);
-    return created >= start && created < end;
-  });
-  if (params.marker !== null) {
-    const after = Buffer.from(params.marker, 'base64url').toString('utf8');
-    selected = selected.filter((e) => markerKey(e) >= after);
-  }
-  let nextMarker: string | null = null;
-  if (params.limit !== null) {
-    const limit = Number(params.limit);
-    const next = selected[limit];
-    if (next !== undefined) nextMarker = encodeMarker(markerKey(next));
-    selected = selected.slice(0, limit);
-  }
-  const vaultArn = b.vaultArn(vault.name);
-  let text: string;
-  if (params.format === 'CSV') {
-    const lines = [CSV_HEADER];
-    for (const e of selected) {
-      lines.push([e.ArchiveId, csvQuote(e.ArchiveDescription), e.CreationDate, String(e.Size), e.SHA256TreeHash].join(','));
+  const query = {
+    asOf,
+    from: params.startDate !== null ? Date.parse(params.startDate) : -Infinity,
+    to: params.endDate !== null ? Date.parse(params.endDate) : Infinity,
+    after: params.marker !== null ? markerPosition(params.marker) : null,
+  };
+  const limit = params.limit !== null ? Number(params.limit) : Infinity;
+  const csv = params.format === 'CSV';
+  const writer = await b.blobs.createWriter();
+  const tree = new TreeHash();
+  let pending: string[] = [];
+  let pendingBytes = 0;
+  let size = 0;
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const data = Buffer.from(pending.join(''), 'utf8');
+    pending = [];
+    pendingBytes = 0;
+    tree.update(data);
+    size += data.length;
+    await writer.write(data);
+  };
+  const emit = async (text: string) => {
+    pending.push(text);
+    pendingBytes += text.length;
+    if (pendingBytes >= WRITE_CHUNK) await flush();
+  };
+  try {
+    await emit(csv ? `${CSV_HEADER}\n` : `{"VaultARN":${JSON.stringify(b.vaultArn(vault.name))},"InventoryDate":"${inventoryDate(date)}","ArchiveList":[`);
+    let written = 0;
+    let nextMarker: string | null = null;
+    for (;;) {
+      const want = Math.min(BATCH, limit - written + 1);
+      const rows = b.store.inventoryPage(vault.name, query, want);
+      for (const row of rows) {
+        const e = inventoryEntry(row);
+        if (written === limit) {
+          nextMarker = encodeMarker(markerKey(e));
+          break;
+        }
+        if (csv) await emit(`${[e.ArchiveId, csvQuote(e.ArchiveDescription), e.CreationDate, String(e.Size), e.SHA256TreeHash].join(',')}\n`);
+        else await emit(`${written > 0 ? ',' : ''}${JSON.stringify(e)}`);
+        written++;
+      }
+      const last = rows[rows.length - 1];
+      if (nextMarker !== null || last === undefined || rows.length < want) break;
+      query.after = { created: last.created, id: `${last.id}\u0000` };
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
-    text = `${lines.join('\n')}\n`;
-  } else {
-    text = JSON.stringify({ VaultARN: vaultArn, InventoryDate: inventoryDate(date), ArchiveList: selected });
+    if (!csv) await emit(']}');
+    await flush();
+    const key = await writer.commit(Buffer.concat(tree.leafDigests()));
+    return { key, size, nextMarker };
+  } catch (err) {
+    await writer.abort();
+    throw err;
   }
-  const data = Buffer.from(text, 'utf8');
-  const leaves = Buffer.concat(new TreeHash().update(data).leafDigests());
-  return { data, leaves, nextMarker };
 }

@@ -12,13 +12,13 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isMegabyteAligned, isTreeHashAligned } from '../transfer/tree-hash.js';
-import { type Backend, type JobDelays } from './backend.js';
+import { JOB_OUTPUT_TTL_MS, type Backend, type JobDelays } from './backend.js';
 import { HOUR_MS, isoDate } from './clock.js';
 import { invalidParameter, missingParameter, notFound, policyEnforced, ServiceError } from './errors.js';
 import { DEFAULT_JOB_FAILURE } from './faults.js';
-import { checkDescription, header, jsonBody, paginate, parseLimit, sendEmpty, sendJson, sortableNumber, type RequestContext } from './http.js';
+import { checkDescription, encodeMarker, header, jsonBody, listMarker, parseLimit, sendEmpty, sendJson, sortableNumber, type RequestContext } from './http.js';
 import { newJobId } from './ids.js';
-import { buildInventory, parseIsoDate } from './inventory.js';
+import { parseIsoDate, writeInventory } from './inventory.js';
 import { validateSnsTopic } from './settings.js';
 import type { InventoryParams, JobRecord, VaultRecord } from './state.js';
 
@@ -35,22 +35,11 @@ function jobNotFound(id: string): ServiceError {
   return notFound(`The job ID was not found: ${id}`);
 }
 
-function findJob(vault: VaultRecord, id: string): JobRecord {
-  const job = vault.jobs.get(id);
-  if (!job) throw jobNotFound(id);
+/** The job; 404 when there is none, or its output expired (24 h after completion). */
+function findJob(b: Backend, vault: VaultRecord, id: string): JobRecord {
+  const job = b.store.job(vault.name, id);
+  if (!job || b.now() >= job.completesAt + JOB_OUTPUT_TTL_MS) throw jobNotFound(id);
   return job;
-}
-
-/** Bytes of Standard archive retrievals started in the last hour, across all vaults. */
-function standardBytesLastHour(b: Backend): number {
-  const since = b.now() - HOUR_MS;
-  let total = 0;
-  for (const vault of b.state.vaults.values()) {
-    for (const job of vault.jobs.values()) {
-      if (job.action === 'ArchiveRetrieval' && job.tier === 'Standard' && job.created >= since) total += job.output.size;
-    }
-  }
-  return total;
 }
 
 /** Refuses job parameters that do not belong to the job type. */
@@ -85,8 +74,8 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     refuseFields(body, ['Format', 'InventoryRetrievalParameters'], type);
     const archiveId = optionalString(body, 'ArchiveId');
     if (archiveId === undefined || archiveId === '') throw missingParameter('Required parameter missing: ArchiveId');
-    const archive = vault.archives.get(archiveId);
-    if (!archive) throw notFound(`Archive not found: ${archiveId}`);
+    const archive = b.store.archive(vault.name, archiveId);
+    if (!archive || archive.deletedAt !== null) throw notFound(`Archive not found: ${archiveId}`);
     const tier = optionalString(body, 'Tier') ?? 'Standard';
     if (!(TIERS as readonly string[]).includes(tier)) throw invalidParameter(`Invalid tier: ${tier}. Valid tiers are Expedited, Standard and Bulk.`);
     const rangeText = optionalString(body, 'RetrievalByteRange');
@@ -104,9 +93,9 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     }
     const [start, end] = range ?? [0, archive.size - 1];
     const size = end - start + 1;
-    const rule = b.state.dataRetrievalPolicy.Rules[0];
+    const rule = b.store.dataRetrievalPolicy().Rules[0];
     if (tier === 'Standard' && rule?.Strategy === 'BytesPerHour' && rule.BytesPerHour !== undefined) {
-      if (standardBytesLastHour(b) + size > rule.BytesPerHour) {
+      if (b.store.standardBytesSince(b.now() - HOUR_MS) + size > rule.BytesPerHour) {
         throw policyEnforced(`Retrieval of ${size} bytes would exceed the data retrieval policy limit of ${rule.BytesPerHour} bytes per hour.`);
       }
     }
@@ -118,7 +107,7 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
       action: 'ArchiveRetrieval',
       description: description ?? null,
       created: now,
-      completesAt: now + b.jobDelaySeconds(tier as keyof JobDelays) * 1000,
+      completesAt: now + b.jobDelayMs(tier as keyof JobDelays),
       tier,
       snsTopic: topicFor(vault, jobTopic, 'ArchiveRetrievalCompleted'),
       archiveId,
@@ -134,16 +123,15 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     const format = optionalString(body, 'Format') ?? 'JSON';
     if (format !== 'JSON' && format !== 'CSV') throw invalidParameter(`Invalid format: ${format}. Valid formats are JSON and CSV.`);
     const params = inventoryParams(body.InventoryRetrievalParameters, format);
-    const doc = buildInventory(b, vault, params);
+    const doc = await writeInventory(b, vault, params);
     if (!doc) throw notFound(`Inventory for vault ${b.vaultArn(vault.name)} is not available yet: the first inventory is taken about a day after the first upload.`);
-    const key = await b.blobs.put(doc.data, doc.leaves);
     params.nextMarker = doc.nextMarker;
     job = {
       id,
       action: 'InventoryRetrieval',
       description: description ?? null,
       created: now,
-      completesAt: now + b.jobDelaySeconds('inventory') * 1000,
+      completesAt: now + b.jobDelayMs('inventory'),
       tier: null,
       snsTopic: topicFor(vault, jobTopic, 'InventoryRetrievalCompleted'),
       archiveId: null,
@@ -152,9 +140,9 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
       range: null,
       treeHash: null,
       output: {
-        segments: [{ key, size: doc.data.length }],
+        segments: [{ key: doc.key, size: doc.size }],
         offset: 0,
-        size: doc.data.length,
+        size: doc.size,
         contentType: format === 'CSV' ? 'text/csv' : 'application/json',
         description: null,
       },
@@ -164,14 +152,18 @@ export async function initiateJob(b: Backend, ctx: RequestContext): Promise<void
     throw invalidParameter(`Invalid job type: ${type}. Valid types are archive-retrieval, inventory-retrieval and select.`);
   }
   if (ctx.fault?.kind === 'fail') job.failure = typeof ctx.fault.arg === 'string' ? ctx.fault.arg : DEFAULT_JOB_FAILURE;
-  // The vault or the archive may have gone while the job was being set up.
-  const current = b.state.vaults.get(vault.name);
-  if (current !== vault || (job.archiveId !== null && vault.archives.get(job.archiveId)?.segments !== job.output.segments)) {
+  // The vault or the archive may have gone while the job was being set up; a failed write leaves nothing.
+  const finished = job;
+  try {
+    b.write(ctx, () => {
+      if (!b.store.vault(vault.name)) throw notFound(`Vault not found for ARN: ${b.vaultArn(vault.name)}`);
+      if (finished.archiveId !== null && b.store.archive(vault.name, finished.archiveId)?.deletedAt !== null) throw notFound(`Archive not found: ${finished.archiveId}`);
+      b.store.insertJob(vault.name, finished);
+    });
+  } catch (err) {
     if (job.action === 'InventoryRetrieval') await b.release(job.output.segments.map((s) => s.key));
-    throw current !== vault ? notFound(`Vault not found for ARN: ${b.vaultArn(vault.name)}`) : notFound(`Archive not found: ${job.archiveId}`);
+    throw err;
   }
-  vault.jobs.set(id, job);
-  await b.commitAndRelease();
   sendEmpty(ctx.res, 202, { Location: `${b.vaultPath(vault.name)}/jobs/${id}`, 'x-amz-job-id': id });
 }
 
@@ -252,7 +244,7 @@ export function describeJob(b: Backend, vault: VaultRecord, job: JobRecord): Rec
 /** DescribeJob: GET /{accountId}/vaults/{vaultName}/jobs/{jobId}. */
 export async function describeJobOp(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  sendJson(ctx.res, 200, describeJob(b, vault, findJob(vault, ctx.params.jobId!)));
+  sendJson(ctx.res, 200, describeJob(b, vault, findJob(b, vault, ctx.params.jobId!)));
 }
 
 /** ListJobs: GET /{accountId}/vaults/{vaultName}/jobs, filters `completed` and `statuscode`, default limit 50. */
@@ -267,16 +259,12 @@ export async function listJobs(b: Backend, ctx: RequestContext): Promise<void> {
   if (status !== null && status !== 'InProgress' && status !== 'Succeeded' && status !== 'Failed') {
     throw invalidParameter(`Invalid statuscode: ${status}. Valid values are InProgress, Succeeded and Failed.`);
   }
-  const key = (j: JobRecord) => `${sortableNumber(j.created)}|${j.id}`;
-  const jobs = [...vault.jobs.values()]
-    .filter((j) => {
-      const code = jobStatus(b, j);
-      if (completed !== null && String(code !== 'InProgress') !== completed) return false;
-      if (status !== null && code !== status) return false;
-      return true;
-    })
-    .sort((x, y) => (key(x) < key(y) ? -1 : 1));
-  const { page, next } = paginate(jobs, key, limit, ctx.query.get('marker'));
+  const now = b.now();
+  const filter = { now, ...(completed !== null ? { completed: completed === 'true' } : {}), ...(status !== null ? { status: status as 'InProgress' | 'Succeeded' | 'Failed' } : {}) };
+  const jobs = b.store.jobPage(vault.name, listMarker(ctx.query.get('marker')), now - JOB_OUTPUT_TTL_MS, filter, limit + 1);
+  const page = jobs.slice(0, limit);
+  const nextJob = jobs[limit];
+  const next = nextJob === undefined ? null : encodeMarker(`${sortableNumber(nextJob.created)}|${nextJob.id}`);
   sendJson(ctx.res, 200, { JobList: page.map((j) => describeJob(b, vault, j)), Marker: next });
 }
 
@@ -330,7 +318,7 @@ class FaultingStream extends Transform {
 /** GetJobOutput: GET /{accountId}/vaults/{vaultName}/jobs/{jobId}/output, whole or `Range: bytes=a-b`. */
 export async function getJobOutput(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  const job = findJob(vault, ctx.params.jobId!);
+  const job = findJob(b, vault, ctx.params.jobId!);
   // Like Glacier, the same answer for a job still in progress and for one that failed.
   if (jobStatus(b, job) !== 'Succeeded') throw invalidParameter(`The job is not currently available for download: ${job.id}`);
   const total = job.output.size;

@@ -23,8 +23,7 @@ export async function initiateVaultLock(b: Backend, ctx: RequestContext): Promis
   const policy = policyFromBody(ctx);
   const now = b.now();
   const lockId = newLockId();
-  vault.lock = { policy, state: 'InProgress', lockId, created: now, expires: now + DAY_MS };
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.updateVault(vault.name, { lock: { policy, state: 'InProgress', lockId, created: now, expires: now + DAY_MS } }));
   sendEmpty(ctx.res, 201, { 'x-amz-lock-id': lockId });
 }
 
@@ -38,10 +37,7 @@ export async function completeVaultLock(b: Backend, ctx: RequestContext): Promis
     if (lock.state === 'Locked') throw accessDenied(`The lock ID ${lockId} is not valid for the Locked vault ${b.vaultArn(vault.name)}.`);
     throw invalidParameter(`The lock ID ${lockId} is not valid for ${b.vaultArn(vault.name)}.`);
   }
-  if (lock.state !== 'Locked') {
-    lock.state = 'Locked';
-    await b.commitAndRelease();
-  }
+  if (lock.state !== 'Locked') b.write(ctx, () => b.store.updateVault(vault.name, { lock: { ...lock, state: 'Locked' } }));
   sendEmpty(ctx.res, 204);
 }
 
@@ -49,10 +45,7 @@ export async function completeVaultLock(b: Backend, ctx: RequestContext): Promis
 export async function abortVaultLock(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
   if (vault.lock?.state === 'Locked') throw accessDenied(`The vault lock of ${b.vaultArn(vault.name)} is Locked and cannot be aborted.`);
-  if (vault.lock) {
-    vault.lock = null;
-    await b.commitAndRelease();
-  }
+  if (vault.lock) b.write(ctx, () => b.store.updateVault(vault.name, { lock: null }));
   sendEmpty(ctx.res, 204);
 }
 

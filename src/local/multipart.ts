@@ -11,9 +11,10 @@ import { combineTreeHashes, isValidPartSize } from '../transfer/tree-hash.js';
 import type { Backend } from './backend.js';
 import { isoDate } from './clock.js';
 import { invalidParameter, missingParameter, notFound } from './errors.js';
-import { checkDescription, header, paginate, parseLimit, sendEmpty, sendJson, sortableNumber, type RequestContext } from './http.js';
+import { checkDescription, encodeMarker, header, listMarker, parseLimit, sendEmpty, sendJson, sortableNumber, type RequestContext } from './http.js';
 import { newArchiveId, newUploadId } from './ids.js';
 import { declaredChecksums, receiveBody } from './receive.js';
+import { COMPLETED_UPLOAD_TTL_MS, IDLE_UPLOAD_TTL_MS } from './backend.js';
 import type { UploadRecord, VaultRecord } from './state.js';
 
 /** Parts per upload (AWS: 10,000). */
@@ -23,9 +24,10 @@ function uploadNotFound(id: string): Error {
   return notFound(`Multipart upload not found for upload ID: ${id}`);
 }
 
-function upload(vault: VaultRecord, id: string): UploadRecord {
-  const u = vault.uploads.get(id);
-  if (!u) throw uploadNotFound(id);
+/** The in-progress upload; 404 when there is none, or it was idle for a day. */
+function upload(b: Backend, vault: VaultRecord, id: string): UploadRecord {
+  const u = b.store.upload(vault.name, id);
+  if (!u || b.now() >= u.lastActivity + IDLE_UPLOAD_TTL_MS) throw uploadNotFound(id);
   return u;
 }
 
@@ -40,15 +42,15 @@ export async function initiateMultipartUpload(b: Backend, ctx: RequestContext): 
     throw invalidParameter(`Invalid part size: ${partSizeText}. Part size must be a megabyte (1024 KB) multiplied by a power of 2, from 1 MiB to 4 GiB.`);
   }
   const id = newUploadId();
-  vault.uploads.set(id, { id, description, partSize, created: b.now(), parts: new Map() });
-  await b.commitAndRelease();
+  const now = b.now();
+  b.write(ctx, () => b.store.insertUpload(vault.name, { id, description, partSize, created: now, lastActivity: now }));
   sendEmpty(ctx.res, 201, { Location: `${b.vaultPath(vault.name)}/multipart-uploads/${id}`, 'x-amz-multipart-upload-id': id });
 }
 
 /** UploadMultipartPart: PUT /{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}. Re-sending a range replaces it. */
 export async function uploadMultipartPart(b: Backend, ctx: RequestContext): Promise<void> {
   const uploadId = ctx.params.uploadId!;
-  const first = upload(b.vault(ctx.params), uploadId);
+  const first = upload(b, b.vault(ctx.params), uploadId);
   const rangeText = header(ctx.req, 'content-range');
   if (rangeText === undefined || rangeText === '') throw missingParameter('Required header Content-Range is missing.');
   const m = /^bytes (\d+)-(\d+)\/\*$/.exec(rangeText.trim());
@@ -68,26 +70,36 @@ export async function uploadMultipartPart(b: Backend, ctx: RequestContext): Prom
   }
   const declared = declaredChecksums(ctx);
   const body = await receiveBody(b, ctx, declared, size);
-  let current: UploadRecord;
+  let released: string[];
   try {
-    current = upload(b.vault(ctx.params), uploadId);
+    // The upload may have been completed or aborted while the body arrived; a failed write leaves nothing.
+    const vault = b.vault(ctx.params);
+    upload(b, vault, uploadId);
+    released = b.write(ctx, () => b.store.putPart(vault.name, uploadId, { start, size, treeHash: body.treeHash, key: body.key }, b.now()));
   } catch (err) {
     await b.blobs.remove([body.key]);
     throw err;
   }
-  const replaced = current.parts.get(start);
-  current.parts.set(start, { start, size, treeHash: body.treeHash, key: body.key });
-  await b.commitAndRelease(replaced ? [replaced.key] : []);
+  await b.release(released);
   sendEmpty(ctx.res, 204, { 'x-amz-sha256-tree-hash': body.treeHash });
 }
 
 /** ListParts: GET /{accountId}/vaults/{vaultName}/multipart-uploads/{uploadId}, default limit 50. */
 export async function listParts(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  const u = upload(vault, ctx.params.uploadId!);
+  const u = upload(b, vault, ctx.params.uploadId!);
   const limit = parseLimit(ctx.query, 50);
-  const parts = [...u.parts.values()].sort((x, y) => x.start - y.start);
-  const { page, next } = paginate(parts, (p) => sortableNumber(p.start), limit, ctx.query.get('marker'));
+  const marker = ctx.query.get('marker');
+  let from = 0;
+  if (marker !== null) {
+    const text = /^[A-Za-z0-9_-]+$/.test(marker) ? Buffer.from(marker, 'base64url').toString('utf8') : '';
+    if (!/^\d{16}$/.test(text)) throw invalidParameter(`Invalid marker: ${marker}`);
+    from = Number(text);
+  }
+  const parts = b.store.parts(vault.name, u.id, from, limit + 1);
+  const page = parts.slice(0, limit);
+  const nextPart = parts[limit];
+  const next = nextPart === undefined ? null : encodeMarker(sortableNumber(nextPart.start));
   sendJson(ctx.res, 200, {
     ArchiveDescription: u.description,
     CreationDate: isoDate(u.created),
@@ -103,9 +115,10 @@ export async function listParts(b: Backend, ctx: RequestContext): Promise<void> 
 export async function listMultipartUploads(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
   const limit = parseLimit(ctx.query, 50);
-  const key = (u: UploadRecord) => `${sortableNumber(u.created)}|${u.id}`;
-  const uploads = [...vault.uploads.values()].sort((x, y) => (key(x) < key(y) ? -1 : 1));
-  const { page, next } = paginate(uploads, key, limit, ctx.query.get('marker'));
+  const uploads = b.store.uploadPage(vault.name, listMarker(ctx.query.get('marker')), b.now() - IDLE_UPLOAD_TTL_MS, limit + 1);
+  const page = uploads.slice(0, limit);
+  const nextUpload = uploads[limit];
+  const next = nextUpload === undefined ? null : encodeMarker(`${sortableNumber(nextUpload.created)}|${nextUpload.id}`);
   sendJson(ctx.res, 200, {
     Marker: next,
     UploadsList: page.map((u) => ({
@@ -129,8 +142,9 @@ export async function completeMultipartUpload(b: Backend, ctx: RequestContext): 
   if (!/^\d+$/.test(sizeText)) throw invalidParameter(`Invalid x-amz-archive-size: ${sizeText}`);
   const archiveSize = Number(sizeText);
   const declaredTree = treeHashText.toLowerCase();
-  const done = vault.completedUploads.get(uploadId);
-  if (done && !vault.uploads.has(uploadId) && done.size === archiveSize && done.treeHash === declaredTree && vault.archives.has(done.archiveId)) {
+  const done = b.store.finishedUpload(vault.name, uploadId, b.now() - COMPLETED_UPLOAD_TTL_MS);
+  const live = (archiveId: string) => b.store.archive(vault.name, archiveId)?.deletedAt === null;
+  if (done && !done.aborted && done.size === archiveSize && done.treeHash === declaredTree && live(done.archiveId)) {
     sendEmpty(ctx.res, 201, {
       Location: `${b.vaultPath(vault.name)}/archives/${done.archiveId}`,
       'x-amz-archive-id': done.archiveId,
@@ -138,8 +152,8 @@ export async function completeMultipartUpload(b: Backend, ctx: RequestContext): 
     });
     return;
   }
-  const u = upload(vault, uploadId);
-  const parts = [...u.parts.values()].sort((x, y) => x.start - y.start);
+  const u = upload(b, vault, uploadId);
+  const parts = b.store.parts(vault.name, uploadId);
   let expectedStart = 0;
   for (const [i, p] of parts.entries()) {
     if (p.start !== expectedStart) {
@@ -161,18 +175,13 @@ export async function completeMultipartUpload(b: Backend, ctx: RequestContext): 
   if (treeHash !== declaredTree) throw invalidParameter(`Checksum mismatch: expected ${declaredTree} but calculated ${treeHash}`);
   const id = newArchiveId();
   const now = b.now();
-  vault.archives.set(id, {
-    id,
-    description: u.description,
-    created: now,
-    size: archiveSize,
-    treeHash,
-    segments: parts.map((p) => ({ key: p.key, size: p.size })),
+  // One transaction: the archive appears, the upload and its parts go, the completion is remembered.
+  b.write(ctx, () => {
+    b.store.deleteUpload(vault.name, uploadId);
+    b.store.insertArchive(vault.name, { id, description: u.description, created: now, size: archiveSize, treeHash, segments: parts.map((p) => ({ key: p.key, size: p.size })) });
+    b.store.insertFinishedUpload(vault.name, { uploadId, archiveId: id, size: archiveSize, treeHash, at: now });
+    b.store.updateVault(vault.name, b.writeMark(vault));
   });
-  vault.uploads.delete(uploadId);
-  vault.completedUploads.set(uploadId, { uploadId, archiveId: id, size: archiveSize, treeHash, at: now });
-  b.markWrite(vault);
-  await b.commitAndRelease();
   sendEmpty(ctx.res, 201, { Location: `${b.vaultPath(vault.name)}/archives/${id}`, 'x-amz-archive-id': id, 'x-amz-sha256-tree-hash': treeHash });
 }
 
@@ -182,10 +191,13 @@ export async function completeMultipartUpload(b: Backend, ctx: RequestContext): 
  */
 export async function abortMultipartUpload(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  if (vault.abortedUploads.has(ctx.params.uploadId!)) return sendEmpty(ctx.res, 204);
-  const u = upload(vault, ctx.params.uploadId!);
-  vault.uploads.delete(u.id);
-  vault.abortedUploads.set(u.id, b.now());
-  await b.commitAndRelease([...u.parts.values()].map((p) => p.key));
+  if (b.store.finishedUpload(vault.name, ctx.params.uploadId!, b.now() - COMPLETED_UPLOAD_TTL_MS)?.aborted) return sendEmpty(ctx.res, 204);
+  const u = upload(b, vault, ctx.params.uploadId!);
+  const released = b.write(ctx, () => {
+    const keys = b.store.deleteUpload(vault.name, u.id);
+    b.store.insertFinishedUpload(vault.name, { uploadId: u.id, at: b.now() });
+    return keys;
+  });
+  await b.release(released);
   sendEmpty(ctx.res, 204);
 }

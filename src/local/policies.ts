@@ -173,8 +173,8 @@ export function policyFromBody(ctx: RequestContext): string {
 /** SetVaultAccessPolicy: PUT /{accountId}/vaults/{vaultName}/access-policy. */
 export async function setVaultAccessPolicy(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  vault.accessPolicy = policyFromBody(ctx);
-  await b.commitAndRelease();
+  const accessPolicy = policyFromBody(ctx);
+  b.write(ctx, () => b.store.updateVault(vault.name, { accessPolicy }));
   sendEmpty(ctx.res, 204);
 }
 
@@ -188,7 +188,6 @@ export async function getVaultAccessPolicy(b: Backend, ctx: RequestContext): Pro
 /** DeleteVaultAccessPolicy: DELETE /{accountId}/vaults/{vaultName}/access-policy. */
 export async function deleteVaultAccessPolicy(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  vault.accessPolicy = null;
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.updateVault(vault.name, { accessPolicy: null }));
   sendEmpty(ctx.res, 204);
 }

@@ -41,8 +41,8 @@ export async function setVaultNotifications(b: Backend, ctx: RequestContext): Pr
       throw invalidParameter(`Invalid event: ${String(e)}. Valid events are ${NOTIFICATION_EVENTS.join(' and ')}.`);
     }
   }
-  vault.notifications = { SNSTopic: topic, Events: [...new Set(events as string[])] };
-  await b.commitAndRelease();
+  const notifications = { SNSTopic: topic, Events: [...new Set(events as string[])] };
+  b.write(ctx, () => b.store.updateVault(vault.name, { notifications }));
   sendEmpty(ctx.res, 204);
 }
 
@@ -56,8 +56,7 @@ export async function getVaultNotifications(b: Backend, ctx: RequestContext): Pr
 /** DeleteVaultNotifications: DELETE /{accountId}/vaults/{vaultName}/notification-configuration. */
 export async function deleteVaultNotifications(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  vault.notifications = null;
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.updateVault(vault.name, { notifications: null }));
   sendEmpty(ctx.res, 204);
 }
 
@@ -65,6 +64,8 @@ export async function deleteVaultNotifications(b: Backend, ctx: RequestContext):
 export async function changeTags(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
   const body = jsonBody(ctx);
+  // A Map, so that a key such as __proto__ is just a key.
+  const current = new Map(Object.entries(vault.tags));
   if (ctx.operation === 'AddTagsToVault') {
     const tags = body.Tags ?? {};
     if (tags === null || typeof tags !== 'object' || Array.isArray(tags)) throw invalidParameter('Tags must be a map of strings.');
@@ -75,27 +76,27 @@ export async function changeTags(b: Backend, ctx: RequestContext): Promise<void>
       if (v.length > 256) throw invalidParameter(`Invalid value for tag ${k}: values are at most 256 characters.`);
       if (k.toLowerCase().startsWith('aws:')) throw invalidParameter(`Invalid tag key: ${k}. The aws: prefix is reserved.`);
     }
-    const keys = new Set([...vault.tags.keys(), ...entries.map(([k]) => k)]);
+    const keys = new Set([...current.keys(), ...entries.map(([k]) => k)]);
     if (keys.size > MAX_TAGS) throw limitExceeded(`A vault can have at most ${MAX_TAGS} tags; this request would leave ${keys.size}.`);
-    for (const [k, v] of entries) vault.tags.set(k, v as string);
+    for (const [k, v] of entries) current.set(k, v as string);
   } else {
     const keys = body.TagKeys ?? [];
     if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw invalidParameter('TagKeys must be a list of strings.');
-    for (const k of keys as string[]) vault.tags.delete(k);
+    for (const k of keys as string[]) current.delete(k);
   }
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.updateVault(vault.name, { tags: Object.fromEntries(current) }));
   sendEmpty(ctx.res, 204);
 }
 
 /** ListTagsForVault: GET /{accountId}/vaults/{vaultName}/tags. */
 export async function listTagsForVault(b: Backend, ctx: RequestContext): Promise<void> {
   const vault = b.vault(ctx.params);
-  sendJson(ctx.res, 200, { Tags: Object.fromEntries(vault.tags) });
+  sendJson(ctx.res, 200, { Tags: vault.tags });
 }
 
 /** GetDataRetrievalPolicy: GET /{accountId}/policies/data-retrieval. */
 export async function getDataRetrievalPolicy(b: Backend, ctx: RequestContext): Promise<void> {
-  sendJson(ctx.res, 200, { Policy: b.state.dataRetrievalPolicy });
+  sendJson(ctx.res, 200, { Policy: b.store.dataRetrievalPolicy() });
 }
 
 /** SetDataRetrievalPolicy: PUT /{accountId}/policies/data-retrieval. One rule: BytesPerHour (with a limit), FreeTier or None. */
@@ -125,30 +126,28 @@ export async function setDataRetrievalPolicy(b: Backend, ctx: RequestContext): P
     }
   }
   if (next.Rules.length === 0) next.Rules.push({ Strategy: 'None' });
-  b.state.dataRetrievalPolicy = next;
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.setDataRetrievalPolicy(next));
   sendEmpty(ctx.res, 204);
 }
 
 /** PurchaseProvisionedCapacity: POST /{accountId}/provisioned-capacity. At most two active units. */
 export async function purchaseProvisionedCapacity(b: Backend, ctx: RequestContext): Promise<void> {
   const now = b.now();
-  b.state.capacity = b.state.capacity.filter((c) => c.expires > now);
-  if (b.state.capacity.length >= MAX_CAPACITY_UNITS) {
+  const capacity = b.store.capacity().filter((c) => c.expires > now);
+  if (capacity.length >= MAX_CAPACITY_UNITS) {
     throw limitExceeded(`An account can have at most ${MAX_CAPACITY_UNITS} provisioned capacity units.`);
   }
   const start = new Date(now);
   const expires = new Date(now);
   expires.setUTCMonth(expires.getUTCMonth() + 1);
   const id = newCapacityId();
-  b.state.capacity.push({ id, start: start.getTime(), expires: expires.getTime() });
-  await b.commitAndRelease();
+  b.write(ctx, () => b.store.setCapacity([...capacity, { id, start: start.getTime(), expires: expires.getTime() }]));
   sendEmpty(ctx.res, 201, { 'x-amz-capacity-id': id });
 }
 
 /** ListProvisionedCapacity: GET /{accountId}/provisioned-capacity. */
 export async function listProvisionedCapacity(b: Backend, ctx: RequestContext): Promise<void> {
   sendJson(ctx.res, 200, {
-    ProvisionedCapacityList: b.state.capacity.map((c) => ({ CapacityId: c.id, StartDate: isoDate(c.start), ExpirationDate: isoDate(c.expires) })),
+    ProvisionedCapacityList: b.store.capacity().map((c) => ({ CapacityId: c.id, StartDate: isoDate(c.start), ExpirationDate: isoDate(c.expires) })),
   });
 }

@@ -1,16 +1,9 @@
 /**
- * The endpoint's metadata model and its durable storage.
- *
- * Metadata (vaults, archives, uploads, jobs, settings) is kept in memory and
- * written as one JSON document, atomically (temp file, fsync, rename, fsync of
- * the directory), after every change and before the change is acknowledged.
- * Concurrent changes share one write ("group commit").
+ * The endpoint's metadata records, as the operation handlers see them. They
+ * are stored by `store.ts`.
  *
  * @module
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { syncDir, writeFileAtomic } from './blobs.js';
 
 /** A contiguous piece of stored bytes. */
 export interface Segment {
@@ -48,7 +41,7 @@ export interface PartRecord {
   key: string;
 }
 
-/** An in-progress multipart upload. */
+/** An in-progress multipart upload (its parts are rows of their own). */
 export interface UploadRecord {
   /** The upload id. */
   id: string;
@@ -58,13 +51,13 @@ export interface UploadRecord {
   partSize: number;
   /** Creation time, ms since the epoch. */
   created: number;
-  /** Parts by start byte. */
-  parts: Map<number, PartRecord>;
+  /** Time of its last Initiate or UploadMultipartPart: an upload idle for 24 h is dropped. */
+  lastActivity: number;
 }
 
-/** A finished multipart upload, remembered for a while so a retried Complete returns the same archive. */
+/** A completed multipart upload, remembered for a while so a retried Complete returns the same archive. */
 export interface CompletedUpload {
-  /** The finished upload's id. */
+  /** The completed upload's id. */
   uploadId: string;
   /** The archive it became. */
   archiveId: string;
@@ -144,14 +137,6 @@ export interface InventoryEntry {
   SHA256TreeHash: string;
 }
 
-/** A vault's inventory snapshot ('daily' mode). */
-export interface InventorySnapshot {
-  /** When the snapshot was taken, ms since the epoch. */
-  date: number;
-  /** The archives as of that time. */
-  entries: InventoryEntry[];
-}
-
 /** A vault lock. */
 export interface LockRecord {
   /** The lock policy document. */
@@ -166,28 +151,30 @@ export interface LockRecord {
   expires: number;
 }
 
-/** One vault and everything in it. */
+/** A vault's daily inventory snapshot ('daily' mode): when it was taken and what it counted. */
+export interface SnapshotRecord {
+  /** When the snapshot was taken, ms since the epoch. */
+  date: number;
+  /** Archives in it. */
+  count: number;
+  /** Their total size in bytes. */
+  bytes: number;
+}
+
+/**
+ * One vault's own record. Its archives, uploads and jobs live in tables of
+ * their own (see `store.ts`), so a vault of a million archives costs no more
+ * to read than an empty one.
+ */
 export interface VaultRecord {
   /** The vault name. */
   name: string;
   /** Creation time, ms since the epoch. */
   created: number;
-  /** Archives by id. */
-  archives: Map<string, ArchiveRecord>;
-  /** Ids of recently deleted archives and when they were deleted (DeleteArchive stays idempotent for a day). */
-  deletedArchives: Map<string, number>;
-  /** In-progress multipart uploads by id. */
-  uploads: Map<string, UploadRecord>;
-  /** Recently completed uploads by id. */
-  completedUploads: Map<string, CompletedUpload>;
-  /** Recently aborted upload ids and when they were aborted (a repeated abort succeeds for a while). */
-  abortedUploads: Map<string, number>;
-  /** Jobs by id, until 24 h after completion. */
-  jobs: Map<string, JobRecord>;
   /** Time of the last archive write or delete. */
   lastWrite: number | null;
-  /** 'daily' mode: the last inventory, and since when changes wait for the next one. */
-  snapshot: InventorySnapshot | null;
+  /** 'daily' mode: the last inventory snapshot. */
+  snapshot: SnapshotRecord | null;
   /** 'daily' mode: since when changes wait for the next snapshot, or null. */
   pendingSince: number | null;
   /** The access policy document, or null. */
@@ -197,7 +184,11 @@ export interface VaultRecord {
   /** The vault lock, or null. */
   lock: LockRecord | null;
   /** Tags by key. */
-  tags: Map<string, string>;
+  tags: Record<string, string>;
+  /** Live archives. */
+  archiveCount: number;
+  /** Their total size in bytes. */
+  archiveBytes: number;
 }
 
 /** A provisioned capacity unit. */
@@ -214,166 +205,4 @@ export interface CapacityRecord {
 export interface DataRetrievalPolicy {
   /** One rule: BytesPerHour (with its limit), FreeTier or None. */
   Rules: Array<{ Strategy: string; BytesPerHour?: number }>;
-}
-
-/** The whole service state of one account. */
-export interface ServiceState {
-  /** Vaults by name. */
-  vaults: Map<string, VaultRecord>;
-  /** The account's data retrieval policy. */
-  dataRetrievalPolicy: DataRetrievalPolicy;
-  /** Purchased provisioned capacity units. */
-  capacity: CapacityRecord[];
-}
-
-/** A fresh, empty state. */
-export function emptyState(): ServiceState {
-  return { vaults: new Map(), dataRetrievalPolicy: { Rules: [{ Strategy: 'FreeTier' }] }, capacity: [] };
-}
-
-/** A new empty vault record. */
-export function newVault(name: string, created: number): VaultRecord {
-  return {
-    name,
-    created,
-    archives: new Map(),
-    deletedArchives: new Map(),
-    uploads: new Map(),
-    completedUploads: new Map(),
-    abortedUploads: new Map(),
-    jobs: new Map(),
-    lastWrite: null,
-    snapshot: null,
-    pendingSince: null,
-    accessPolicy: null,
-    notifications: null,
-    lock: null,
-    tags: new Map(),
-  };
-}
-
-const FORMAT_VERSION = 1;
-
-/** Serialises the state to JSON (Maps become arrays). */
-export function serializeState(state: ServiceState): string {
-  return JSON.stringify({
-    version: FORMAT_VERSION,
-    dataRetrievalPolicy: state.dataRetrievalPolicy,
-    capacity: state.capacity,
-    vaults: [...state.vaults.values()].map((v) => ({
-      ...v,
-      archives: [...v.archives.values()],
-      deletedArchives: [...v.deletedArchives.entries()],
-      uploads: [...v.uploads.values()].map((u) => ({ ...u, parts: [...u.parts.values()] })),
-      completedUploads: [...v.completedUploads.values()],
-      abortedUploads: [...v.abortedUploads.entries()],
-      jobs: [...v.jobs.values()],
-      tags: [...v.tags.entries()],
-    })),
-  });
-}
-
-/** Parses what {@link serializeState} wrote. Throws on anything else. */
-export function deserializeState(text: string): ServiceState {
-  const raw = JSON.parse(text) as {
-    version: number;
-    dataRetrievalPolicy: DataRetrievalPolicy;
-    capacity: CapacityRecord[];
-    vaults: Array<
-      Omit<VaultRecord, 'archives' | 'deletedArchives' | 'uploads' | 'completedUploads' | 'abortedUploads' | 'jobs' | 'tags'> & {
-        archives: ArchiveRecord[];
-        deletedArchives: Array<[string, number]>;
-        uploads: Array<Omit<UploadRecord, 'parts'> & { parts: PartRecord[] }>;
-        completedUploads: CompletedUpload[];
-        abortedUploads?: Array<[string, number]>;
-        jobs: JobRecord[];
-        tags: Array<[string, string]>;
-      }
-    >;
-  };
-  if (raw.version !== FORMAT_VERSION) throw new Error(`Unsupported metadata format version ${String(raw.version)}.`);
-  const state: ServiceState = { vaults: new Map(), dataRetrievalPolicy: raw.dataRetrievalPolicy, capacity: raw.capacity };
-  for (const v of raw.vaults) {
-    state.vaults.set(v.name, {
-      ...v,
-      archives: new Map(v.archives.map((a) => [a.id, a])),
-      deletedArchives: new Map(v.deletedArchives),
-      uploads: new Map(v.uploads.map((u) => [u.id, { ...u, parts: new Map(u.parts.map((p) => [p.start, p])) }])),
-      completedUploads: new Map(v.completedUploads.map((c) => [c.uploadId, c])),
-      abortedUploads: new Map(v.abortedUploads ?? []),
-      jobs: new Map(v.jobs.map((j) => [j.id, j])),
-      tags: new Map(v.tags),
-    });
-  }
-  return state;
-}
-
-/** The name of the metadata file inside the data directory. */
-export const METADATA_FILE = 'metadata.json';
-
-/** Reads the metadata document of a data directory, or undefined when there is none yet. */
-export async function loadMetadata(dataDir: string): Promise<ServiceState | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dataDir, METADATA_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return deserializeState(text);
-}
-
-/**
- * Makes changes durable. `commit()` resolves once a write that started after
- * the call has reached the disk; concurrent callers share writes.
- */
-export class Committer {
-  readonly #dataDir: string | undefined;
-  readonly #serialize: () => string;
-  #writing = false;
-  #waiting: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
-
-  /**
-   * @param dataDir - The data directory; undefined in memory mode (commits resolve at once).
-   * @param serialize - Produces the document to write.
-   */
-  constructor(dataDir: string | undefined, serialize: () => string) {
-    this.#dataDir = dataDir;
-    this.#serialize = serialize;
-  }
-
-  /** Prepares the data directory. */
-  static async prepare(dataDir: string): Promise<void> {
-    await mkdir(join(dataDir, 'tmp'), { recursive: true });
-  }
-
-  /** Resolves when every change made before the call is durable. */
-  commit(): Promise<void> {
-    if (this.#dataDir === undefined) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ resolve, reject });
-      this.#kick();
-    });
-  }
-
-  #kick(): void {
-    if (this.#writing || this.#waiting.length === 0) return;
-    const batch = this.#waiting;
-    this.#waiting = [];
-    this.#writing = true;
-    const dir = this.#dataDir!;
-    const text = this.#serialize();
-    void (async () => {
-      try {
-        await writeFileAtomic(join(dir, 'tmp'), join(dir, METADATA_FILE), text);
-        await syncDir(dir);
-        for (const w of batch) w.resolve();
-      } catch (err) {
-        for (const w of batch) w.reject(err);
-      } finally {
-        this.#writing = false;
-        this.#kick();
-      }
-    })();
-  }
 }

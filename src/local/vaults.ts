@@ -8,7 +8,7 @@ import { isoDate } from './clock.js';
 import { invalidParameter, limitExceeded } from './errors.js';
 import { parseLimit, sendEmpty, sendJson, type RequestContext } from './http.js';
 import { enforceDeny } from './policies.js';
-import { newVault, type VaultRecord } from './state.js';
+import type { VaultRecord } from './state.js';
 
 /** Vault names: 1-255 characters of a-z, A-Z, 0-9, `_`, `-` and `.`. */
 export const VAULT_NAME_RE = /^[a-zA-Z0-9_.-]{1,255}$/;
@@ -18,22 +18,10 @@ export const MAX_VAULTS = 1000;
 
 /** DescribeVault's JSON for a vault. */
 export function describeVault(b: Backend, vault: VaultRecord): Record<string, unknown> {
-  let count = 0;
-  let size = 0;
-  let inventoryDate: number | null;
-  if (b.settings.inventory === 'daily') {
-    inventoryDate = vault.snapshot?.date ?? null;
-    for (const e of vault.snapshot?.entries ?? []) {
-      count++;
-      size += e.Size;
-    }
-  } else {
-    inventoryDate = vault.lastWrite;
-    for (const a of vault.archives.values()) {
-      count++;
-      size += a.size;
-    }
-  }
+  const daily = b.settings.inventory === 'daily';
+  const inventoryDate = daily ? (vault.snapshot?.date ?? null) : vault.lastWrite;
+  const count = daily ? (vault.snapshot?.count ?? 0) : vault.archiveCount;
+  const size = daily ? (vault.snapshot?.bytes ?? 0) : vault.archiveBytes;
   return {
     CreationDate: isoDate(vault.created),
     LastInventoryDate: inventoryDate === null ? null : isoDate(inventoryDate),
@@ -50,10 +38,9 @@ export async function createVault(b: Backend, ctx: RequestContext): Promise<void
   if (!VAULT_NAME_RE.test(name)) {
     throw invalidParameter(`${name} is not a valid vault name. Vault names are 1 to 255 characters of a-z, A-Z, 0-9, '_', '-' and '.'.`);
   }
-  if (!b.state.vaults.has(name)) {
-    if (b.state.vaults.size >= MAX_VAULTS) throw limitExceeded(`The maximum number of vaults (${MAX_VAULTS}) has been reached for this account.`);
-    b.state.vaults.set(name, newVault(name, b.now()));
-    await b.commitAndRelease();
+  if (!b.store.vault(name)) {
+    if (b.store.vaultCount() >= MAX_VAULTS) throw limitExceeded(`The maximum number of vaults (${MAX_VAULTS}) has been reached for this account.`);
+    b.write(ctx, () => b.store.insertVault(name, b.now()));
   }
   sendEmpty(ctx.res, 201, { Location: b.vaultPath(name) });
 }
@@ -66,32 +53,30 @@ export async function describeVaultOp(b: Backend, ctx: RequestContext): Promise<
 /** ListVaults: GET /{accountId}/vaults, ASCII-sorted, default limit 10. */
 export async function listVaults(b: Backend, ctx: RequestContext): Promise<void> {
   const limit = parseLimit(ctx.query, 10);
-  const names = [...b.state.vaults.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
   // Like AWS, the marker is the ARN of the vault at which the listing continues.
   const marker = ctx.query.get('marker');
-  let start = 0;
+  let from = '';
   if (marker !== null) {
     const m = /^arn:aws[a-z-]*:glacier:[^:]*:\d{12}:vaults\/([a-zA-Z0-9_.-]{1,255})$/.exec(marker);
     if (!m) throw invalidParameter(`Invalid marker: ${marker}. Expected a vault ARN from a previous ListVaults answer.`);
-    start = names.findIndex((n) => n >= m[1]!);
-    if (start < 0) start = names.length;
+    from = m[1]!;
   }
-  const page = names.slice(start, start + limit);
-  const nextName = names[start + limit];
+  b.sweep();
+  const names = b.store.vaultNames(from, limit + 1);
+  const nextName = names[limit];
   const next = nextName === undefined ? null : b.vaultArn(nextName);
-  const list = page.map((name) => {
-    const vault = b.state.vaults.get(name)!;
-    b.tick(vault);
-    return describeVault(b, vault);
+  const list = names.slice(0, limit).flatMap((name) => {
+    const vault = b.store.vault(name);
+    return vault ? [describeVault(b, b.tick(vault))] : [];
   });
   sendJson(ctx.res, 200, { Marker: next, VaultList: list });
 }
 
 /** True when AWS would refuse to delete the vault: archives, or (daily mode) writes since the last inventory. */
 function vaultBusy(b: Backend, vault: VaultRecord): boolean {
-  if (vault.archives.size > 0) return true;
+  if (vault.archiveCount > 0) return true;
   if (b.settings.inventory === 'daily') {
-    if ((vault.snapshot?.entries.length ?? 0) > 0) return true;
+    if ((vault.snapshot?.count ?? 0) > 0) return true;
     if (vault.lastWrite !== null && (vault.snapshot === null || vault.lastWrite > vault.snapshot.date)) return true;
   }
   return false;
@@ -102,10 +87,7 @@ export async function deleteVault(b: Backend, ctx: RequestContext): Promise<void
   const vault = b.vault(ctx.params);
   enforceDeny(b, vault, 'glacier:DeleteVault');
   if (vaultBusy(b, vault)) throw invalidParameter(`Vault not empty or recently written to: ${b.vaultArn(vault.name)}`);
-  const keys: string[] = [];
-  for (const u of vault.uploads.values()) for (const p of u.parts.values()) keys.push(p.key);
-  for (const j of vault.jobs.values()) for (const s of j.output.segments) keys.push(s.key);
-  b.state.vaults.delete(vault.name);
-  await b.commitAndRelease(keys);
+  const released = b.write(ctx, () => b.store.deleteVault(vault.name));
+  await b.release(released);
   sendEmpty(ctx.res, 204);
 }

@@ -97,7 +97,7 @@ describe('persistence', () => {
       const inv = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'keep', jobId: job.jobId }));
       expect(JSON.parse(await inv.body!.transformToString()).ArchiveList).toHaveLength(2);
       for (const name of await dataDirNames(dataDir)) {
-        expect(name).toMatch(/^(metadata\.json|blobs|tmp|lock|blobs\/[0-9a-f]{32}(\.leaves)?)$/);
+        expect(name).toMatch(/^(metadata\.sqlite(-wal)?|blobs|tmp|blobs\/[0-9a-f]{32}(\.leaves)?)$/);
       }
     } finally {
       client.destroy();

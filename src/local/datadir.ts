@@ -1,0 +1,74 @@
+/**
+ * Opening the endpoint's storage: the metadata store and the blob store, on
+ * disk in a data directory or in memory.
+ *
+ * A data directory holds `metadata.sqlite` (with its write-ahead log), `blobs/`
+ * and `tmp/`. Opening it takes the store's exclusive lock first, so that
+ * nothing is touched while another endpoint uses it; then leftover temporary
+ * files and blobs that no committed metadata references (a crash between a
+ * blob's write and its commit, or between a commit and a blob's deletion)
+ * are removed.
+ *
+ * @module
+ */
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DiskBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
+import { Store } from './store.js';
+
+/** The metadata database's file name inside a data directory. */
+export const METADATA_FILE = 'metadata.sqlite';
+/** The metadata file of the endpoint's first versions (one JSON document). */
+export const LEGACY_METADATA_FILE = 'metadata.json';
+
+/** Opened storage. */
+export interface Storage {
+  /** The metadata. */
+  store: Store;
+  /** The bytes. */
+  blobs: BlobStore;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens the storage of a data directory (created if missing), or in-memory
+ * storage when `dataDir` is undefined. Rejects when another endpoint holds
+ * the directory.
+ */
+export async function openStorage(dataDir: string | undefined): Promise<Storage> {
+  if (dataDir === undefined) return { store: new Store(':memory:'), blobs: new MemoryBlobStore() };
+  await mkdir(dataDir, { recursive: true });
+  const path = join(dataDir, METADATA_FILE);
+  if (!(await exists(path)) && (await exists(join(dataDir, LEGACY_METADATA_FILE)))) {
+    throw new Error(
+      `The data directory ${dataDir} was written by an earlier version of glacier-local (${LEGACY_METADATA_FILE}). ` +
+        'Export what you need with that version, or start with a new data directory.',
+    );
+  }
+  let store: Store;
+  try {
+    store = new Store(path);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EBUSY') {
+      throw new Error(`The data directory ${dataDir} is in use by another glacier-local endpoint (its metadata database is locked). Stop that endpoint, or use another --data-dir.`);
+    }
+    throw err;
+  }
+  try {
+    const blobs = await DiskBlobStore.open(dataDir);
+    const orphans = (await blobs.keys()).filter((k) => !store.isReferenced(k));
+    if (orphans.length > 0) await blobs.remove(orphans);
+    return { store, blobs };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
