@@ -19,9 +19,13 @@ export interface ChildEndpoint {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `glacier-local ARGS` and resolves once it printed its `listening on` line. */
-export function startChild(args: readonly string[]): Promise<ChildEndpoint> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], {
+/**
+ * Starts `glacier-local ARGS` and resolves once it printed its `listening on`
+ * line. `wrapper` runs it under another command (e.g. `unshare ...`).
+ */
+export function startChild(args: readonly string[], wrapper: readonly string[] = []): Promise<ChildEndpoint> {
+  const command = [...wrapper, process.execPath, '--import', 'tsx', CLI_SOURCE, ...args];
+  const child = spawn(command[0]!, command.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   });
