@@ -5,7 +5,9 @@
  * ```
  * glacier-local [--host 127.0.0.1] [--port 0] [--data-dir DIR | --in-memory]
  *               [--job-delay SECONDS] [--no-auth] [--faults SPEC] [--seed N]
- *               [--inventory live|daily] [--account-id ID] [--region REGION] [--verbose]
+ *               [--inventory live|daily] [--time-scale N] [--account-id ID] [--region REGION] [--verbose]
+ * glacier-local seed --data-dir DIR --vault NAME --archives N [--size BYTES | --size MIN-MAX]
+ *               [--descriptions plain|mt2|fastglacier|cloudberry|mixed] [--seed S]
  * ```
  *
  * When ready it prints `listening on http://HOST:PORT` (the real port) on
@@ -16,7 +18,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DESCRIPTION_STYLES } from './descriptions.js';
 import { parseFaultSpec } from './faults.js';
+import { checkSeedOptions, seedVault, type SeedOptions } from './seed.js';
 import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from './index.js';
 
 /** The data directory used when neither `--data-dir` nor `--in-memory` is given. */
@@ -42,11 +46,18 @@ Fault SPEC: comma-separated rules OP:RATE:KIND[:ARG]
            --faults 'InitiateJob:1#1:fail:Archive retrieval failed'
 
 Without --data-dir or --in-memory, state is kept in ./${DEFAULT_DATA_DIR}.
+To fill a data directory with a big synthetic vault: glacier-local seed --help
 Default credentials: access key "test", secret "test", any region.`;
 
 function nonNegativeNumber(value: string): number {
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError('Expected a non-negative number.');
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('Expected a positive number.');
   return n;
 }
 
@@ -86,6 +97,11 @@ export function addLocalOptions(command: Command): Command {
     .option('--faults <spec>', 'fault injection rules (see below)', faultSpec)
     .option('--seed <n>', 'seed of the fault randomness', integer)
     .addOption(new Option('--inventory <mode>', "'live': counts and inventories follow changes at once; 'daily': AWS-like daily inventory").choices(['live', 'daily']).default('live'))
+    .option(
+      '--time-scale <n>',
+      'service seconds per real second for every Glacier clock (jobs, 24 h expiries, daily inventory); without --job-delay, jobs take AWS-like times (3600: a Standard retrieval in 3-5 s)',
+      positiveNumber,
+    )
     .option('--account-id <id>', 'the 12-digit account id', '123456789012')
     .option('--region <region>', 'region used in ARNs', 'us-east-1')
     .option('--verbose', 'log one line per request on stderr');
@@ -106,6 +122,7 @@ export function localOptionsFrom(opts: Record<string, unknown>, log?: (line: str
   if (opts.jobDelay !== undefined) options.jobDelay = opts.jobDelay as number;
   if (opts.faults !== undefined) options.faults = opts.faults as string;
   if (opts.seed !== undefined) options.seed = opts.seed as number;
+  if (opts.timeScale !== undefined) options.timeScale = opts.timeScale as number;
   if (opts.verbose && log) options.log = log;
   return options;
 }
@@ -134,8 +151,62 @@ export async function serveUntilSignalled(options: LocalGlacierOptions): Promise
   return glacier;
 }
 
+function sizeOption(value: string): number | { min: number; max: number } {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('Expected a size in bytes (e.g. 1048576) or a range MIN-MAX (e.g. 1024-4194304).');
+  return m[2] === undefined ? Number(m[1]) : { min: Number(m[1]), max: Number(m[2]) };
+}
+
+/** Runs `glacier-local seed ...` (argv after `seed`). */
+async function seedMain(argv: readonly string[]): Promise<void> {
+  const program = new Command('glacier-local seed')
+    .description('Fills a data directory with a vault of synthetic archives (bytes generated from the seed, never stored), then exits.')
+    .requiredOption('--data-dir <dir>', 'the data directory (no endpoint may be running on it)')
+    .requiredOption('--vault <name>', 'the vault to fill (created if missing)')
+    .requiredOption('--archives <n>', 'how many archives to add', integer)
+    .option('--size <bytes|min-max>', 'archive size in bytes, or a range drawn from the seed (default 1024)', sizeOption)
+    .addOption(new Option('--descriptions <style>', 'how descriptions are written, as real tools write them').choices([...DESCRIPTION_STYLES]).default('plain'))
+    .option('--seed <n>', 'generator seed (default 1)', integer)
+    .showHelpAfterError();
+  program.parse(argv as string[], { from: 'user' });
+  const opts = program.opts();
+  const options: SeedOptions = {
+    dataDir: opts.dataDir as string,
+    vault: opts.vault as string,
+    archives: opts.archives as number,
+    descriptions: opts.descriptions as SeedOptions['descriptions'],
+    ...(opts.size !== undefined ? { size: opts.size as SeedOptions['size'] } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed as number } : {}),
+  };
+  try {
+    checkSeedOptions(options);
+  } catch (err) {
+    program.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+  }
+  const started = Date.now();
+  let lastReport = 0;
+  const report = await seedVault({
+    ...options,
+    onProgress: (done, total) => {
+      if (Date.now() - lastReport < 1000 && done < total) return;
+      lastReport = Date.now();
+      process.stderr.write(`seeded ${done} of ${total} archives\n`);
+    },
+  });
+  process.stdout.write(`seeded ${report.archives} archives (${report.bytes} bytes) into vault ${options.vault} in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+}
+
 /** Runs the `glacier-local` command with `argv` (as in `process.argv`). */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  if (argv[2] === 'seed') {
+    try {
+      await seedMain(argv.slice(3));
+    } catch (err) {
+      process.stderr.write(`glacier-local seed: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    return;
+  }
   const program = addLocalOptions(new Command('glacier-local'))
     .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
     .addHelpText('after', FAULT_HELP)

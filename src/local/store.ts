@@ -289,6 +289,26 @@ export class Store {
     this.#addRefs(owner('a', vault, a.id), a.segments);
   }
 
+  /** Adds many live archives with no stored blobs (synthetic ones) and counts them once. */
+  insertSyntheticArchives(vault: string, archives: ReadonlyArray<Omit<ArchiveRow, 'deletedAt'>>): void {
+    const insert = this.#s('INSERT INTO archives(vault, id, description, created, size, tree_hash, segments) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    let bytes = 0;
+    for (const a of archives) {
+      if (a.segments.some((s) => isStoredKey(s.key))) throw new Error('insertSyntheticArchives takes synthetic archives only.');
+      insert.run(vault, a.id, a.description, a.created, a.size, a.treeHash, JSON.stringify(a.segments));
+      bytes += a.size;
+    }
+    this.#s('UPDATE vaults SET archive_count = archive_count + ?, archive_bytes = archive_bytes + ? WHERE name = ?').run(archives.length, bytes, vault);
+  }
+
+  /** The next free synthetic index of a seed (so that seeding twice never repeats an archive), after reserving `count`. */
+  reserveSyntheticIndexes(seed: number, count: number): number {
+    const key = `synthetic-next-${seed}`;
+    const next = this.#meta<number>(key, 0);
+    this.#setMeta(key, next + count);
+    return next;
+  }
+
   /** Marks a live archive deleted at `at` (its row stays for idempotent deletes and snapshots); returns the blob keys it referenced. */
   deleteArchive(vault: string, a: ArchiveRow, at: number): string[] {
     this.#s('UPDATE archives SET deleted_at = ? WHERE vault = ? AND id = ?').run(at, vault, a.id);

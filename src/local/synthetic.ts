@@ -20,7 +20,7 @@
  */
 import { createCipheriv, createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { combineTreeHashes, MiB } from '../transfer/tree-hash.js';
+import { MiB } from '../transfer/tree-hash.js';
 
 /** Distinct 1 MiB blocks per seed. */
 export const POOL_BLOCKS = 16;
@@ -55,6 +55,8 @@ class Pool {
   readonly blocks: Buffer[] = [];
   readonly digests: Buffer[] = [];
   readonly checkpoints: Hash[][] = [];
+  /** Digests of full subtrees of pool leaves, by level and start block. */
+  readonly subtrees = new Map<number, Buffer>();
 
   constructor(readonly seed: number) {
     const key = createHash('sha256').update(`glacier-local synthetic ${seed}`).digest().subarray(0, 16);
@@ -124,13 +126,38 @@ export function syntheticLeaves(a: SyntheticArchive): Buffer {
   return out;
 }
 
-/** The SHA-256 tree hash of a synthetic archive. */
+function pairDigest(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(left).update(right).digest();
+}
+
+/**
+ * The SHA-256 tree hash of a synthetic archive, in O(log leaves) hashing.
+ * Glacier's tree (pairs combined level by level, an odd node carried up) is
+ * the tree whose left part is the largest power of two of leaves below the
+ * whole; a full subtree of 2^L pool leaves depends only on L and where it
+ * starts in the pool, so those are computed once per seed.
+ */
 export function syntheticTreeHash(a: SyntheticArchive): string {
-  if (a.size <= MiB) return pool(a.seed).leafDigest(a, 0).toString('hex');
-  const leaves = syntheticLeaves(a);
-  const digests: Buffer[] = [];
-  for (let at = 0; at < leaves.length; at += 32) digests.push(leaves.subarray(at, at + 32));
-  return combineTreeHashes(digests);
+  const p = pool(a.seed);
+  const leaves = Math.max(1, Math.ceil(a.size / MiB));
+  const full = (start: number, level: number): Buffer => {
+    if (level === 0) return p.digests[start % POOL_BLOCKS]!;
+    const key = level * POOL_BLOCKS + (start % POOL_BLOCKS);
+    let d = p.subtrees.get(key);
+    if (!d) {
+      d = pairDigest(full(start, level - 1), full(start + 2 ** (level - 1), level - 1));
+      p.subtrees.set(key, d);
+    }
+    return d;
+  };
+  // Leaves [from, leaves) of the archive, the last one included.
+  const tail = (from: number): Buffer => {
+    const n = leaves - from;
+    if (n === 1) return p.leafDigest(a, from);
+    const level = Math.ceil(Math.log2(n)) - 1;
+    return pairDigest(full(a.index + from, level), tail(from + 2 ** level));
+  };
+  return tail(0).toString('hex');
 }
 
 /** Streams bytes `[start, end)` of a synthetic archive. */
