@@ -29,6 +29,8 @@ export type { FaultKind, FaultRule } from './faults.js';
 export { parseFaultSpec, formatFaultSpec, DEFAULT_JOB_FAILURE } from './faults.js';
 export type { LocalCredentials } from './auth.js';
 export type { JobDelays } from './backend.js';
+export { seedVault, type SeedOptions, type SeedReport, type SizeRange } from './seed.js';
+export { DESCRIPTION_STYLES, type DescriptionStyle } from './descriptions.js';
 
 /** Options of {@link startLocalGlacier}. */
 export interface LocalGlacierOptions {

@@ -29,6 +29,14 @@ export const SEED_BATCH = 10_000;
 /** The largest archive Glacier holds (10,000 parts of 4 GiB). */
 export const MAX_ARCHIVE_SIZE = 10_000 * 4 * 1024 ** 3;
 
+/** A range of archive sizes, in bytes. */
+export interface SizeRange {
+  /** Smallest size. */
+  min: number;
+  /** Largest size. */
+  max: number;
+}
+
 /** Options of {@link seedVault}. */
 export interface SeedOptions {
   /** The data directory (created if missing; no endpoint may be running on it). */
@@ -38,7 +46,7 @@ export interface SeedOptions {
   /** How many archives to add. */
   archives: number;
   /** Archive size in bytes: one size, or a range drawn from the seed (default 1 KiB). */
-  size?: number | { min: number; max: number };
+  size?: number | SizeRange;
   /** How descriptions are written (default `plain`). */
   descriptions?: DescriptionStyle;
   /** The generator seed (default 1). */
