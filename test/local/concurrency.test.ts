@@ -13,6 +13,8 @@ import {
   UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
+import { Agent } from 'node:http';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
 import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 import { bytes, rawRequest } from './util.js';
@@ -40,6 +42,30 @@ async function uploadMultipart(client: GlacierClient, vaultName: string, data: B
   const out = await client.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId, archiveSize: String(data.length), checksum: treeHash(data) }));
   return out.archiveId!;
 }
+
+describe('256 concurrent connections', () => {
+  it('are all served at once, each upload listed once with its own bytes (disk mode)', async () => {
+    const client = t.newClient({ requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }) }) });
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'wide' }));
+    const sent = await Promise.all(
+      Array.from({ length: 256 }, async (_, i) => {
+        const data = bytes(1000 + i);
+        const out = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'wide', body: data, archiveDescription: `connection ${i}` }));
+        expect(out.checksum).toBe(treeHash(data));
+        return { id: out.archiveId!, hash: treeHash(data), description: `connection ${i}` };
+      }),
+    );
+    const job = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: 'wide', jobParameters: { Type: 'inventory-retrieval' } }));
+    const out = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'wide', jobId: job.jobId }));
+    const list = (JSON.parse(await out.body!.transformToString()) as { ArchiveList: Array<{ ArchiveId: string; ArchiveDescription: string; SHA256TreeHash: string }> }).ArchiveList;
+    expect(list).toHaveLength(256);
+    const byId = new Map(list.map((a) => [a.ArchiveId, a]));
+    for (const s of sent) {
+      expect(byId.get(s.id)?.SHA256TreeHash).toBe(s.hash);
+      expect(byId.get(s.id)?.ArchiveDescription).toBe(s.description);
+    }
+  });
+});
 
 describe('32 concurrent clients', () => {
   it('upload and download at once with no cross-talk (disk mode)', async () => {
