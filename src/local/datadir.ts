@@ -3,7 +3,8 @@
  * disk in a data directory or in memory.
  *
  * A data directory holds `metadata.sqlite` (with its write-ahead log), `blobs/`
- * and `tmp/`. Opening it takes the store's exclusive lock first, so that
+ * and `tmp/`. One written by the endpoint's first versions (`metadata.json`) is
+ * imported at its first opening. Opening it takes the store's exclusive lock first, so that
  * nothing is touched while another endpoint uses it; then leftover temporary
  * files and blobs that no committed metadata references (a crash between a
  * blob's write and its commit, or between a commit and a blob's deletion)
@@ -14,6 +15,7 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiskBlobStore, MemoryBlobStore, type BlobStore } from './blobs.js';
+import { importLegacyFile } from './legacy.js';
 import { Store } from './store.js';
 
 /** The metadata database's file name inside a data directory. */
@@ -47,12 +49,6 @@ export async function openStorage(dataDir: string | undefined): Promise<Storage>
   if (dataDir === undefined) return { store: new Store(':memory:'), blobs: new MemoryBlobStore() };
   await mkdir(dataDir, { recursive: true });
   const path = join(dataDir, METADATA_FILE);
-  if (!(await exists(path)) && (await exists(join(dataDir, LEGACY_METADATA_FILE)))) {
-    throw new Error(
-      `The data directory ${dataDir} was written by an earlier version of glacier-local (${LEGACY_METADATA_FILE}). ` +
-        'Export what you need with that version, or start with a new data directory.',
-    );
-  }
   let store: Store;
   try {
     store = new Store(path);
@@ -63,6 +59,9 @@ export async function openStorage(dataDir: string | undefined): Promise<Storage>
     throw err;
   }
   try {
+    // A directory of the first versions: its metadata is imported before any blob could look orphaned.
+    const legacy = join(dataDir, LEGACY_METADATA_FILE);
+    if (await exists(legacy)) await importLegacyFile(store, legacy, Date.now());
     const blobs = await DiskBlobStore.open(dataDir);
     const orphans = (await blobs.keys()).filter((k) => !store.isReferenced(k));
     if (orphans.length > 0) await blobs.remove(orphans);

@@ -110,6 +110,16 @@ export class Store extends WorkStore {
     this.setMeta('dataRetrievalPolicy', policy);
   }
 
+  /** True once a first-version `metadata.json` was imported (see `legacy.ts`). */
+  legacyImported(): boolean {
+    return this.meta<boolean>('legacyImported', false);
+  }
+
+  /** Records that the first-version metadata was imported. */
+  setLegacyImported(): void {
+    this.setMeta('legacyImported', true);
+  }
+
   /** Purchased provisioned capacity units. */
   capacity(): CapacityRecord[] {
     return this.meta<CapacityRecord[]>('capacity', []);
