@@ -161,6 +161,9 @@ export {
   MAX_SINGLE_UPLOAD_SIZE,
 } from './transfer/part-plan.js';
 
+// Whole-vault work: which inventory to use, and the export.
+export { isFullInventory, runningInventoryJob, newestInventoryJob, isInventoryStale } from './export/inventory-source.js';
+
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.
 export {
   GlacierClient,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { InventoryArchive, Job, Vault } from '../../index.js';
+import { runningInventoryJob, type InventoryArchive, type Job, type Vault } from '../../index.js';
 import { oneOf, seconds } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -16,27 +16,6 @@ interface InventoryOptions {
   force?: boolean;
   new?: boolean;
   pollInterval?: number;
-}
-
-/**
- * True for an inventory job of the whole vault: not limited to a date range
- * or a page (`StartDate`, `EndDate`, `Limit`, `Marker`).
- */
-export function isFullInventory(job: Job): boolean {
-  if (job.action !== 'InventoryRetrieval') return false;
-  const p = job.inventoryRetrievalParameters;
-  return !p?.StartDate && !p?.EndDate && !p?.Limit && !p?.Marker;
-}
-
-/**
- * Finds a whole-vault inventory job of the vault that is still running, in
- * the given format, so that a second request does not start another.
- */
-export async function runningInventoryJob(vault: Vault, format: string): Promise<Job | undefined> {
-  for await (const job of vault.jobsInProgress.all()) {
-    if (isFullInventory(job) && (job.inventoryRetrievalParameters?.Format ?? 'JSON') === format) return job;
-  }
-  return undefined;
 }
 
 /** Reads a completed inventory job's archives. */

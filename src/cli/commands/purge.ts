@@ -1,13 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { Job, Vault } from '../../index.js';
+import { isInventoryStale, newestInventoryJob, type Job } from '../../index.js';
 import { positiveInt, seconds } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output, type GlobalOptions } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate } from '../format.js';
 import { waitForJob } from '../jobs-common.js';
-import { isFullInventory } from './inventory.js';
 import { TransferProgress } from '../progress.js';
 import { defaultStatePath, readState, StateLog, type PurgeState } from '../purge-state.js';
 import { withInterrupt } from '../signals.js';
@@ -45,21 +44,6 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
-/** The newest succeeded whole-vault inventory job of the vault, else the newest running one. */
-async function newestInventoryJob(vault: Vault): Promise<Job | undefined> {
-  let succeeded: Job | undefined;
-  let running: Job | undefined;
-  const time = (d: Date | string | undefined) => (d === undefined ? 0 : new Date(d).getTime());
-  for await (const job of vault.jobs.all()) {
-    // A job limited to a date range or a page would miss archives.
-    if (!isFullInventory(job)) continue;
-    if ((job.inventoryRetrievalParameters?.Format ?? 'JSON') !== 'JSON' && job.statusCode !== 'Succeeded') continue;
-    if (job.statusCode === 'Succeeded' && (!succeeded || time(job.completionDate) > time(succeeded.completionDate))) succeeded = job;
-    if (job.statusCode === 'InProgress' && (!running || time(job.creationDate) > time(running.creationDate))) running = job;
-  }
-  return succeeded ?? running;
-}
-
 /** Reads a finished inventory job: every archive it lists, and those not deleted yet. */
 async function readInventory(job: Job, deletedBefore: ReadonlySet<string>) {
   const inventory = job.inventory();
@@ -67,17 +51,6 @@ async function readInventory(job: Job, deletedBefore: ReadonlySet<string>) {
   for await (const a of inventory) archives.push({ id: a.archiveId, size: a.size });
   const todo = archives.filter((a) => !deletedBefore.has(a.id));
   return { inventory, archives, todo };
-}
-
-/**
- * True when the vault's own snapshot (DescribeVault) was taken after the
- * inventory job started and counts more archives than the job has left to delete.
- */
-async function isStale(vault: Vault, job: Job, left: number): Promise<boolean> {
-  await vault.reload();
-  const snapshot = vault.lastInventoryDate;
-  if (!snapshot || job.creationDate === undefined) return false;
-  return new Date(snapshot).getTime() > new Date(job.creationDate).getTime() && (vault.numberOfArchives ?? 0) > left;
 }
 
 async function confirm(question: string, expected: string): Promise<boolean> {
@@ -215,7 +188,7 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
   // 2. Read the inventory.
   const deletedBefore = state?.deleted ?? new Set<string>();
   let { inventory, archives, todo } = await readInventory(job, deletedBefore);
-  if (await isStale(vault, job, todo.length)) {
+  if (await isInventoryStale(vault, job, todo.length)) {
     // Glacier's own snapshot is newer than this inventory and counts more archives than it
     // has left to delete: archives were added after it was taken. Deleting only what it
     // lists would leave them behind (and --delete-vault would fail on every run).
