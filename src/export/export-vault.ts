@@ -1,0 +1,321 @@
+/**
+ * The whole-vault export to a directory: every archive of the vault's
+ * inventory is retrieved (paced to a daily budget and a cap on jobs in
+ * flight), downloaded with the verified, resumable download, checked
+ * against the inventory's tree hash, and only then renamed into place under
+ * its decoded name. Progress lives in a ledger (see `ledger.ts`), so the
+ * same call continues after any interruption, days later.
+ *
+ * @module
+ */
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Job } from '../resources/job.js';
+import type { Vault } from '../resources/vault.js';
+import type { Tier } from '../validation.js';
+import type { InventoryArchive } from '../transfer/inventory.js';
+import { newestInventoryJob } from './inventory-source.js';
+import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts } from './ledger.js';
+import { ExportClock, Pacer } from './pacing.js';
+
+/** The folder inside the target that holds the ledger and files being downloaded. */
+export const EXPORT_STATE_DIR = '.glacier-export';
+
+/** A name chosen for an archive: a safe path relative to the target, and a modification time if known. */
+export interface ArchiveName {
+  /** Relative path (no `..`, not absolute). */
+  path: string;
+  /** Modification time to restore, ms since the epoch. */
+  mtime?: number;
+}
+
+/** Chooses the names of a plan's archives, in inventory order (each name unique). */
+export type ArchiveNamer = (archives: readonly InventoryArchive[]) => ArchiveName[];
+
+/** Names every archive by its id: `<archive id>`. */
+export const idNames: ArchiveNamer = (archives) => archives.map((a) => ({ path: a.archiveId }));
+
+/** Progress of an export, as reported to `onProgress`. */
+export interface ExportProgress {
+  /** Archives and bytes per ledger state. */
+  counts: LedgerCounts;
+  /** Archives in the plan. */
+  total: number;
+  /** What just happened. */
+  event: 'planned' | 'started' | 'verified' | 'retry' | 'failed' | 'deleted' | 'waiting';
+  /** The archive concerned, if any. */
+  archiveId?: string;
+}
+
+/** Options of {@link exportVault}. */
+export interface ExportOptions {
+  /** The target directory (created if missing). */
+  to: string;
+  /** The ledger; default a SQLite ledger in `<to>/.glacier-export/ledger.sqlite`. */
+  ledger?: ExportLedger;
+  /** Retrieval tier (default `Bulk`, the cheapest). */
+  tier?: Tier;
+  /** Most bytes of retrievals started in any rolling 24 h (default: no limit). */
+  bytesPerDay?: number;
+  /** Most jobs started but not yet downloaded (default 100). */
+  maxJobsInFlight?: number;
+  /** Chooses file names (default {@link idNames}). */
+  names?: ArchiveNamer;
+  /** Which archives to export (default all). */
+  filter?: (archive: InventoryArchive, name: ArchiveName) => boolean;
+  /** An inventory job id to plan from (default: the newest whole-vault inventory, else a new one). */
+  inventoryJobId?: string;
+  /** Delete each archive from the vault once its file is verified. */
+  deleteAfterVerify?: boolean;
+  /** Downloads at once (default 2). */
+  concurrency?: number;
+  /** Retrievals per archive before it is marked failed (default 5). */
+  maxAttempts?: number;
+  /** Export-clock speed-up, to rehearse against `glacier-local --time-scale` (default 1). */
+  timeScale?: number;
+  /** One pass only: start what the budget allows, download what is ready, then return. */
+  once?: boolean;
+  /** Longest wait between polls, export-clock ms (default 15 min). */
+  maxPollInterval?: number;
+  /** Called as the export advances. */
+  onProgress?: (p: ExportProgress) => void;
+  /** Stops the export (the ledger keeps its state). */
+  signal?: AbortSignal;
+}
+
+/** What an export has done, as of its return. */
+export interface ExportReport {
+  /** Archives in the plan. */
+  total: number;
+  /** Archives and bytes per ledger state. */
+  counts: LedgerCounts;
+  /** True when every archive is verified (or deleted after it) or failed. */
+  finished: boolean;
+  /** The ledger's path, for the default ledger. */
+  ledgerPath?: string;
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string })?.name ?? '';
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** The path of `name` under `to`, or undefined when it would leave `to` or enter the export's own folder. */
+export function placeUnder(to: string, name: string): string | undefined {
+  const path = resolve(to, name);
+  if (!path.startsWith(to + sep)) return undefined;
+  const first = path.slice(to.length + 1).split(sep)[0];
+  return first === EXPORT_STATE_DIR ? undefined : path;
+}
+
+/** Exports a whole vault to a directory; resolves when done, after one pass with `once`, or rejects when `signal` aborts. */
+export async function exportVault(vault: Vault, options: ExportOptions): Promise<ExportReport> {
+  const to = resolve(options.to);
+  const stateDir = join(to, EXPORT_STATE_DIR);
+  const staging = join(stateDir, 'staging');
+  await mkdir(staging, { recursive: true });
+  const ledgerPath = options.ledger ? undefined : join(stateDir, 'ledger.sqlite');
+  const ledger = options.ledger ?? new SqliteLedger(ledgerPath!);
+  try {
+    return await run(vault, options, to, staging, ledger, ledgerPath);
+  } finally {
+    if (!options.ledger) ledger.close();
+  }
+}
+
+async function run(vault: Vault, o: ExportOptions, to: string, staging: string, ledger: ExportLedger, ledgerPath: string | undefined): Promise<ExportReport> {
+  const clock = new ExportClock(o.timeScale ?? 1);
+  const signal = o.signal;
+  const identity = `${vault.accountId}/${vault.name}`;
+  const known = ledger.getMeta<string>('vault');
+  if (known !== undefined && known !== identity) throw new Error(`The ledger belongs to the export of vault ${known}, not ${identity}. Use another target or ledger.`);
+  if (!ledger.planned()) await plan(vault, o, to, ledger, clock, identity);
+  const total = Object.values(ledger.counts()).reduce((n, c) => n + c.archives, 0);
+  const report = (event: ExportProgress['event'], archiveId?: string) =>
+    o.onProgress?.({ counts: ledger.counts(), total, event, ...(archiveId ? { archiveId } : {}) });
+  report('planned');
+  const pacer = new Pacer(ledger, clock, { bytesPerDay: o.bytesPerDay, maxJobsInFlight: o.maxJobsInFlight ?? 100 });
+  await adoptStartingJobs(vault, ledger);
+  const maxPoll = o.maxPollInterval ?? 15 * 60 * 1000;
+  let pollMs = 1000;
+  for (;;) {
+    signal?.throwIfAborted();
+    const progressed = (await collect(vault, o, to, staging, ledger, report, signal)) + (await start(vault, o, ledger, pacer, report));
+    const counts = ledger.counts();
+    const finished = counts.pending.archives + counts.starting.archives + counts.requested.archives === 0;
+    if (finished || o.once) return { total, counts, finished, ...(ledgerPath ? { ledgerPath } : {}) };
+    pollMs = progressed > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
+    report('waiting');
+    await clock.sleep(pollMs, signal);
+  }
+}
+
+/** Takes the inventory, names and filters its archives, and records the plan. */
+async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLedger, clock: ExportClock, identity: string): Promise<void> {
+  let job: Job | undefined = o.inventoryJobId ? vault.Job(o.inventoryJobId) : await newestInventoryJob(vault);
+  job ??= await vault.initiateInventoryRetrieval({ format: 'JSON' });
+  ledger.setMeta('vault', identity);
+  ledger.setMeta('inventoryJobId', job.id);
+  for (let wait = 1000; ; wait = Math.min(wait * 2, 15 * 60 * 1000)) {
+    await job.load();
+    if (job.statusCode === 'Succeeded') break;
+    if (job.statusCode === 'Failed') throw new Error(`Inventory job ${job.id} failed: ${job.statusMessage ?? 'no reason given'}. Run the export again to request a new one.`);
+    await clock.sleep(wait, o.signal);
+  }
+  const archives: InventoryArchive[] = [];
+  for await (const a of job.inventory()) archives.push(a);
+  const names = (o.names ?? idNames)(archives);
+  const planned = archives.flatMap((a, i) => {
+    let name = names[i]!;
+    if (placeUnder(to, name.path) === undefined) name = { path: `unnamed/${a.archiveId}` };
+    if (o.filter && !o.filter(a, name)) return [];
+    return [{ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null }];
+  });
+  ledger.recordPlan(planned);
+}
+
+/**
+ * A crash can fall between InitiateJob and its record: archives left
+ * `starting` get the job the vault lists for them, if any, else go back to
+ * `pending`. So no retrieval is started twice.
+ */
+async function adoptStartingJobs(vault: Vault, ledger: ExportLedger): Promise<void> {
+  const starting = new Map(ledger.inState(['starting']).map((a) => [a.archiveId, a]));
+  if (starting.size === 0) return;
+  for await (const job of vault.jobs.all()) {
+    const a = job.archiveId !== undefined ? starting.get(job.archiveId) : undefined;
+    if (!a || job.action !== 'ArchiveRetrieval' || job.statusCode === 'Failed') continue;
+    ledger.update(a.archiveId, 'requested', { jobId: job.id, jobStartedAt: job.creationDate ? new Date(job.creationDate).getTime() : Date.now(), attempts: a.attempts + 1 });
+    starting.delete(a.archiveId);
+  }
+  for (const a of starting.values()) ledger.update(a.archiveId, 'pending');
+}
+
+/** Starts retrievals while pacing allows; returns how many. */
+async function start(vault: Vault, o: ExportOptions, ledger: ExportLedger, pacer: Pacer, report: (e: ExportProgress['event'], id?: string) => void): Promise<number> {
+  let started = 0;
+  for (;;) {
+    o.signal?.throwIfAborted();
+    const inFlight = ledger.counts().requested.archives;
+    const [next] = ledger.inState(['pending'], 1);
+    if (!next || pacer.check(next.size, inFlight)) return started;
+    ledger.update(next.archiveId, 'starting');
+    let job: Job;
+    try {
+      job = await vault.Archive(next.archiveId).initiateArchiveRetrieval({ tier: o.tier ?? 'Bulk', description: 'glacier-resource export' });
+    } catch (err) {
+      ledger.update(next.archiveId, 'pending', { error: describe(err) });
+      if (errorName(err) === 'PolicyEnforcedException' || errorName(err) === 'InsufficientCapacityException') {
+        pacer.refused();
+        report('retry', next.archiveId);
+        return started;
+      }
+      if (errorName(err) === 'ResourceNotFoundException') {
+        ledger.update(next.archiveId, 'failed', { error: `The archive is no longer in the vault: ${describe(err)}` });
+        report('failed', next.archiveId);
+        continue;
+      }
+      throw err;
+    }
+    ledger.update(next.archiveId, 'requested', { jobId: job.id, jobStartedAt: pacer.clock.now(), attempts: next.attempts + 1, error: null });
+    pacer.started(next.size, next.archiveId);
+    started++;
+    report('started', next.archiveId);
+  }
+}
+
+/** Polls the jobs in flight and downloads the outputs that are ready; returns how many archives moved on. */
+async function collect(
+  vault: Vault,
+  o: ExportOptions,
+  to: string,
+  staging: string,
+  ledger: ExportLedger,
+  report: (e: ExportProgress['event'], id?: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const ready: LedgerArchive[] = [];
+  let moved = 0;
+  const retry = (a: LedgerArchive, reason: string) => {
+    const failed = a.attempts >= (o.maxAttempts ?? 5);
+    ledger.update(a.archiveId, failed ? 'failed' : 'pending', { error: reason, jobId: null });
+    report(failed ? 'failed' : 'retry', a.archiveId);
+    moved++;
+  };
+  for (const a of ledger.inState(['requested'])) {
+    signal?.throwIfAborted();
+    const job = vault.Job(a.jobId!);
+    try {
+      await job.load();
+    } catch (err) {
+      if (errorName(err) !== 'ResourceNotFoundException') throw err;
+      retry(a, `job ${a.jobId} expired before its output was downloaded`);
+      continue;
+    }
+    if (job.statusCode === 'Succeeded') ready.push(a);
+    else if (job.statusCode === 'Failed') retry(a, `job ${a.jobId} failed: ${job.statusMessage ?? 'no reason given'}`);
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < ready.length) {
+      const a = ready[next++]!;
+      moved += await download(vault, o, to, staging, ledger, a, report, retry, signal);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 2) }, worker));
+  return moved;
+}
+
+/** Downloads one ready output, verifies it against the inventory and renames it into place. */
+async function download(
+  vault: Vault,
+  o: ExportOptions,
+  to: string,
+  staging: string,
+  ledger: ExportLedger,
+  a: LedgerArchive,
+  report: (e: ExportProgress['event'], id?: string) => void,
+  retry: (a: LedgerArchive, reason: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const target = placeUnder(to, a.name)!;
+  const temp = join(staging, createHash('sha256').update(a.archiveId).digest('hex').slice(0, 40));
+  let result;
+  try {
+    result = await vault.Job(a.jobId!).download(temp, { ...(signal ? { signal } : {}) });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    if (errorName(err) === 'ResourceNotFoundException') {
+      retry(a, `job ${a.jobId} expired while its output was downloaded`);
+      return 0;
+    }
+    retry(a, `download failed: ${describe(err)}`);
+    return 0;
+  }
+  if (result.treeHash !== a.treeHash) {
+    await rm(temp, { force: true });
+    retry(a, `the downloaded bytes' tree hash ${result.treeHash ?? '(none)'} is not the inventory's ${a.treeHash}`);
+    return 0;
+  }
+  if (a.mtime !== null) await utimes(temp, new Date(a.mtime), new Date(a.mtime));
+  await mkdir(dirname(target), { recursive: true });
+  const existing = await stat(target).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    ledger.update(a.archiveId, 'failed', { error: `${a.name} exists in the target and is not a file; move it away and run the export again` });
+    report('failed', a.archiveId);
+    return 1;
+  }
+  await rename(temp, target);
+  ledger.update(a.archiveId, 'verified', { error: null });
+  report('verified', a.archiveId);
+  if (o.deleteAfterVerify) {
+    await vault.Archive(a.archiveId).delete();
+    ledger.update(a.archiveId, 'deleted');
+    report('deleted', a.archiveId);
+  }
+  return 1;
+}
