@@ -163,6 +163,20 @@ export {
 
 // Whole-vault work: which inventory to use, and the export.
 export { isFullInventory, runningInventoryJob, newestInventoryJob, isInventoryStale } from './export/inventory-source.js';
+import './export/vault-export.js';
+export {
+  exportVault,
+  idNames,
+  placeUnder,
+  EXPORT_STATE_DIR,
+  type ExportOptions,
+  type ExportReport,
+  type ExportProgress,
+  type ArchiveName,
+  type ArchiveNamer,
+} from './export/export-vault.js';
+export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState } from './export/ledger.js';
+export { ExportClock, Pacer, type PacingOptions, type PacingWait } from './export/pacing.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.
 export {

@@ -15,6 +15,7 @@ import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import type { Tier } from '../validation.js';
 import type { InventoryArchive } from '../transfer/inventory.js';
+import { isTransientError } from '../transfer/retry.js';
 import { newestInventoryJob } from './inventory-source.js';
 import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts } from './ledger.js';
 import { ExportClock, Pacer } from './pacing.js';
@@ -219,6 +220,8 @@ async function start(vault: Vault, o: ExportOptions, ledger: ExportLedger, pacer
         report('failed', next.archiveId);
         continue;
       }
+      // Throttling or a server error that outlasted the SDK's retries: try again at the next poll.
+      if (isTransientError(err)) return started;
       throw err;
     }
     ledger.update(next.archiveId, 'requested', { jobId: job.id, jobStartedAt: pacer.clock.now(), attempts: next.attempts + 1, error: null });
@@ -252,6 +255,7 @@ async function collect(
     try {
       await job.load();
     } catch (err) {
+      if (isTransientError(err)) continue; // look again at the next poll
       if (errorName(err) !== 'ResourceNotFoundException') throw err;
       retry(a, `job ${a.jobId} expired before its output was downloaded`);
       continue;

@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportVault } from '../../src/export/export-vault.js';
+import { exportVault, type ExportProgress } from '../../src/export/export-vault.js';
 import { SqliteLedger } from '../../src/export/ledger.js';
 import { resource, type ServiceResource } from '../../src/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../src/local/index.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  glacier.client.destroy();
+  glacier.meta.client.destroy();
   await g.close();
   await rm(root, { recursive: true, force: true });
 });
@@ -76,4 +76,39 @@ describe('exportVault to a directory', () => {
     expect(again.finished).toBe(true);
     expect(again.counts.verified.archives).toBe(ARCHIVES);
   }, 120_000);
+
+  it('retrieves again an output that expired before it was downloaded (vault.export, one pass at a time)', async () => {
+    const to = join(root, 'expired');
+    const events: ExportProgress['event'][] = [];
+    const onProgress = (p: ExportProgress) => events.push(p.event);
+    const vault = glacier.Vault('-', 'photos');
+    const first = await vault.export({ to, maxJobsInFlight: 3, timeScale: SCALE, once: true, onProgress });
+    expect(first.finished).toBe(false);
+    expect(first.counts.requested.archives).toBe(3);
+    // Bulk jobs take at most 12 h and outputs live 24 h: after 40 h of endpoint time all three are gone.
+    await new Promise((r) => setTimeout(r, (40 * 3_600_000) / SCALE));
+    const second = await vault.export({ to, maxJobsInFlight: 3, timeScale: SCALE, once: true, onProgress });
+    expect(events.filter((e) => e === 'retry')).toHaveLength(3);
+    expect(second.counts.verified.archives).toBe(0);
+    const done = await vault.export({ to, maxJobsInFlight: 20, timeScale: SCALE, onProgress });
+    expect(done.finished).toBe(true);
+    expect(done.counts.verified.archives).toBe(ARCHIVES);
+  }, 120_000);
+
+  it('slows down on a data-retrieval-policy refusal instead of failing, and ends complete under injected faults', async () => {
+    const to = join(root, 'refused');
+    await glacier.Account('-').setDataRetrievalPolicy({ Rules: [{ Strategy: 'BytesPerHour', BytesPerHour: 3 * MiB }] });
+    g.setFaults('DescribeJob:0.1:500,GetJobOutput:0.1:500,GetJobOutput:0.05:corrupt,InitiateJob:0.1:throttle');
+    const events: ExportProgress['event'][] = [];
+    try {
+      const report = await glacier.Vault('-', 'photos').export({ to, tier: 'Standard', maxJobsInFlight: 10, timeScale: SCALE, onProgress: (p) => events.push(p.event) });
+      expect(report.finished).toBe(true);
+      expect(report.counts.verified.archives).toBe(ARCHIVES);
+      expect(report.counts.failed.archives).toBe(0);
+      expect(events.filter((e) => e === 'retry').length).toBeGreaterThan(0);
+    } finally {
+      g.setFaults(undefined);
+      await glacier.Account('-').setDataRetrievalPolicy({ Rules: [{ Strategy: 'FreeTier' }] });
+    }
+  }, 180_000);
 });
