@@ -166,6 +166,7 @@ export { isFullInventory, runningInventoryJob, newestInventoryJob, isInventorySt
 import './export/vault-export.js';
 export {
   exportVault,
+  writeManifest,
   idNames,
   placeUnder,
   EXPORT_STATE_DIR,
@@ -175,7 +176,7 @@ export {
   type ArchiveName,
   type ArchiveNamer,
 } from './export/export-vault.js';
-export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState } from './export/ledger.js';
+export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend } from './export/ledger.js';
 export { ExportClock, Pacer, type PacingOptions, type PacingWait } from './export/pacing.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.

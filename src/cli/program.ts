@@ -35,11 +35,12 @@ const ID_MARK = '\u0000';
 /**
  * Archive, job and upload ids may start with `-`, which commander would take
  * for an option. Arguments that look like such an id (a dash and at least 19
- * more id characters; no option of `glacier` is that long) are marked here
- * and unmarked before the command runs, so they work as operands and as
- * option values alike. Arguments after `--` are left alone.
+ * more id characters) are marked here and unmarked before the command runs,
+ * so they work as operands and as option values alike. The program's own
+ * long options (`options`, such as `--delete-after-verify`) are never taken
+ * for ids. Arguments after `--` are left alone.
  */
-export function protectIds(argv: readonly string[]): string[] {
+export function protectIds(argv: readonly string[], options: ReadonlySet<string> = new Set()): string[] {
   let operandsOnly = false;
   return argv.map((arg, i) => {
     if (i < 2 || operandsOnly) return arg;
@@ -47,8 +48,15 @@ export function protectIds(argv: readonly string[]): string[] {
       operandsOnly = true;
       return arg;
     }
-    return /^-[A-Za-z0-9_-]{19,}$/.test(arg) ? ID_MARK + arg : arg;
+    return /^-[A-Za-z0-9_-]{19,}$/.test(arg) && !options.has(arg) ? ID_MARK + arg : arg;
   });
+}
+
+/** Every long option flag of a program and its commands. */
+function longOptions(command: Command, into = new Set<string>()): Set<string> {
+  for (const option of command.options) if (option.long) into.add(option.long);
+  for (const sub of command.commands) longOptions(sub, into);
+  return into;
 }
 
 function unmark(value: unknown): unknown {
@@ -106,7 +114,7 @@ function packageVersion(): string {
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = createProgram();
   try {
-    await program.parseAsync(protectIds(argv));
+    await program.parseAsync(protectIds(argv, longOptions(program)));
     return ExitCode.OK;
   } catch (error) {
     if (error instanceof CommanderError) {

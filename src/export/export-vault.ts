@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Job } from '../resources/job.js';
@@ -95,6 +95,17 @@ export interface ExportReport {
   finished: boolean;
   /** The ledger's path, for the default ledger. */
   ledgerPath?: string;
+  /** The manifest written at the end: one JSON line per archive (id, path, size, tree hash, status, error). */
+  manifestPath: string;
+}
+
+/** Writes the manifest of a ledger to `path` (atomically: a temporary file, then a rename). */
+export async function writeManifest(ledger: ExportLedger, path: string): Promise<void> {
+  const lines = ledger
+    .inState(['pending', 'starting', 'requested', 'verified', 'deleted', 'failed'])
+    .map((a) => JSON.stringify({ archiveId: a.archiveId, path: a.name, size: a.size, treeHash: a.treeHash, status: a.state, ...(a.error ? { error: a.error } : {}) }));
+  await writeFile(`${path}.tmp`, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  await rename(`${path}.tmp`, path);
 }
 
 function errorName(err: unknown): string {
@@ -148,7 +159,11 @@ async function run(vault: Vault, o: ExportOptions, to: string, staging: string, 
     const progressed = (await collect(vault, o, to, staging, ledger, report, signal)) + (await start(vault, o, ledger, pacer, report));
     const counts = ledger.counts();
     const finished = counts.pending.archives + counts.starting.archives + counts.requested.archives === 0;
-    if (finished || o.once) return { total, counts, finished, ...(ledgerPath ? { ledgerPath } : {}) };
+    if (finished || o.once) {
+      const manifestPath = join(dirname(staging), 'manifest.jsonl');
+      await writeManifest(ledger, manifestPath);
+      return { total, counts, finished, manifestPath, ...(ledgerPath ? { ledgerPath } : {}) };
+    }
     pollMs = progressed > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
     report('waiting');
     await clock.sleep(pollMs, signal);

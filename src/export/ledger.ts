@@ -58,8 +58,24 @@ export interface LedgerArchive {
   error: string | null;
 }
 
+/** A number of archives and their bytes. */
+export interface ArchiveTally {
+  /** Archives. */
+  archives: number;
+  /** Their total size in bytes. */
+  bytes: number;
+}
+
 /** Counts of archives and bytes per state. */
-export type LedgerCounts = Record<ArchiveState, { archives: number; bytes: number }>;
+export type LedgerCounts = Record<ArchiveState, ArchiveTally>;
+
+/** A retrieval recorded against the budget. */
+export interface Spend {
+  /** When it started (export clock, ms). */
+  at: number;
+  /** Bytes retrieved. */
+  bytes: number;
+}
 
 /** What the export runner needs of a ledger. */
 export interface ExportLedger {
@@ -82,7 +98,7 @@ export interface ExportLedger {
   /** Bytes of retrieval started at or after `since`. */
   spentSince(since: number): number;
   /** The oldest spend at or after `since`, if any (when the window next frees budget). */
-  oldestSpendSince(since: number): { at: number; bytes: number } | undefined;
+  oldestSpendSince(since: number): Spend | undefined;
   /** Archives and bytes per state. */
   counts(): LedgerCounts;
   /** Closes the ledger. */
@@ -232,8 +248,8 @@ export class SqliteLedger implements ExportLedger {
   }
 
   /** {@inheritDoc ExportLedger.oldestSpendSince} */
-  oldestSpendSince(since: number): { at: number; bytes: number } | undefined {
-    return this.#db.prepare('SELECT at, bytes FROM spend WHERE at >= ? ORDER BY at LIMIT 1').get(since) as { at: number; bytes: number } | undefined;
+  oldestSpendSince(since: number): Spend | undefined {
+    return this.#db.prepare('SELECT at, bytes FROM spend WHERE at >= ? ORDER BY at LIMIT 1').get(since) as Spend | undefined;
   }
 
   /** {@inheritDoc ExportLedger.counts} */

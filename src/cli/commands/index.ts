@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { registerDownload } from './download.js';
+import { registerExport } from './export.js';
 import { registerInventory } from './inventory.js';
 import { registerJobs } from './jobs.js';
 import { registerLocal } from './local.js';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerJobs(program);
   registerRetrieve(program);
   registerDownload(program);
+  registerExport(program);
   registerPurge(program);
   registerTreehash(program);
   registerLocal(program);

@@ -1,0 +1,136 @@
+import { createInterface } from 'node:readline/promises';
+import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { EXPORT_STATE_DIR, SqliteLedger, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
+import { byteSize, oneOf, positiveInt } from '../args.js';
+import { connect } from '../connect.js';
+import { globalOptions, Output } from '../context.js';
+import { CliError, ExitCode } from '../exit-codes.js';
+import { formatBytes } from '../format.js';
+import { withInterrupt } from '../signals.js';
+
+interface ExportCliOptions {
+  to: string;
+  tier: Tier;
+  bytesPerDay?: number;
+  maxJobs: number;
+  inventory?: string;
+  once?: boolean;
+  status?: boolean;
+  deleteAfterVerify?: boolean;
+  yes?: boolean;
+  concurrency: number;
+  timeScale?: number;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new CliError(`--time-scale must be a positive number, not '${value}'`, ExitCode.USAGE);
+  return n;
+}
+
+function summary(counts: LedgerCounts, total: number): string {
+  const done = counts.verified.archives + counts.deleted.archives;
+  const parts = [
+    `${done} of ${total} archive(s) exported (${formatBytes(counts.verified.bytes + counts.deleted.bytes)})`,
+    `${counts.requested.archives} job(s) in flight`,
+    `${counts.pending.archives + counts.starting.archives} waiting`,
+  ];
+  if (counts.deleted.archives > 0) parts.push(`${counts.deleted.archives} deleted from the vault`);
+  if (counts.failed.archives > 0) parts.push(`${counts.failed.archives} FAILED`);
+  return parts.join(', ');
+}
+
+async function confirmDeletion(vault: string): Promise<void> {
+  if (!process.stdin.isTTY) {
+    throw new CliError(`--delete-after-verify deletes each exported archive from ${vault}; pass --yes to confirm`, ExitCode.USAGE);
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Delete each archive from vault ${vault} once its file is verified? This cannot be undone. Type the vault name to confirm: `);
+    if (answer.trim() !== vault) throw new CliError('not confirmed; nothing was exported or deleted', ExitCode.USAGE);
+  } finally {
+    rl.close();
+  }
+}
+
+/** `glacier export VAULT --to DIR`: the whole vault to a directory, paced, verified, resumable. */
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('export every archive of a vault to a directory: paced retrievals, verified files, resumable over days')
+    .argument('<vault>', 'vault name')
+    .requiredOption('--to <dir>', 'target directory (its .glacier-export/ folder keeps the ledger)')
+    .option('--tier <tier>', 'retrieval tier: Bulk (cheapest, default), Standard or Expedited', oneOf(['Bulk', 'Standard', 'Expedited'] as const, '--tier'), 'Bulk')
+    .option('--bytes-per-day <size>', 'most bytes of retrievals started in any 24 h (e.g. 500GiB)', (v) => byteSize(v, '--bytes-per-day'))
+    .option('--max-jobs <n>', 'most jobs started but not yet downloaded', (v) => positiveInt(v, '--max-jobs'), 100)
+    .option('--inventory <job-id>', 'plan from this inventory job (default: the newest whole-vault inventory, else a new one)')
+    .option('--once', 'one pass: start what the budget allows, download what is ready, print what remains, exit (for cron)')
+    .option('--status', "print the ledger's state without touching the vault")
+    .option('--delete-after-verify', 'delete each archive from the vault once its file is verified')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--concurrency <n>', 'downloads at once', (v) => positiveInt(v, '--concurrency'), 2)
+    .option('--time-scale <n>', "run the export's clock N times faster (rehearsal against glacier-local --time-scale N)", positiveNumber)
+    .addHelpText(
+      'after',
+      `
+The export keeps its ledger in <dir>/.glacier-export/ledger.sqlite: stop it at
+any moment (Ctrl-C, a crash, a reboot) and the same command continues. A file
+appears under its name only once its tree hash matched the inventory's.`,
+    )
+    .action(async (vaultName: string, options: ExportCliOptions, command: Command) => {
+      const opts = globalOptions(command);
+      const output = new Output(opts);
+      const to = resolve(options.to);
+      if (options.status) {
+        const ledgerPath = join(to, EXPORT_STATE_DIR, 'ledger.sqlite');
+        if (!existsSync(ledgerPath)) throw new CliError(`no export ledger in ${to}: nothing was exported there yet`, ExitCode.NOT_FOUND);
+        const ledger = new SqliteLedger(ledgerPath);
+        try {
+          const counts = ledger.counts();
+          const total = Object.values(counts).reduce((n, c) => n + c.archives, 0);
+          output.result({ vault: ledger.getMeta('vault'), total, counts }, () => summary(counts, total));
+        } finally {
+          ledger.close();
+        }
+        return;
+      }
+      if (options.deleteAfterVerify && !options.yes) await confirmDeletion(vaultName);
+      const glacier = connect(opts);
+      const vault = glacier.Vault(opts.account, vaultName);
+      await vault.load();
+      let lastNote = 0;
+      const onProgress = (p: ExportProgress) => {
+        if (p.event === 'failed') output.note(`failed: ${p.archiveId}`);
+        if (!opts.progress || Date.now() - lastNote < 2000) return;
+        lastNote = Date.now();
+        output.note(summary(p.counts, p.total));
+      };
+      let report: ExportReport;
+      try {
+        report = await withInterrupt((signal) =>
+          vault.export({
+            to,
+            tier: options.tier,
+            maxJobsInFlight: options.maxJobs,
+            concurrency: options.concurrency,
+            onProgress,
+            signal,
+            ...(options.bytesPerDay !== undefined ? { bytesPerDay: options.bytesPerDay } : {}),
+            ...(options.inventory !== undefined ? { inventoryJobId: options.inventory } : {}),
+            ...(options.once ? { once: true } : {}),
+            ...(options.deleteAfterVerify ? { deleteAfterVerify: true } : {}),
+            ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name === 'AbortError') output.note('Stopped; the ledger keeps every step. Run the same command to continue.');
+        throw error;
+      }
+      output.result(report, () => `${report.finished ? 'Export finished' : 'Export not finished yet'}: ${summary(report.counts, report.total)}.\nManifest: ${report.manifestPath}`);
+      if (report.counts.failed.archives > 0) {
+        throw new CliError(`${report.counts.failed.archives} archive(s) failed; see the manifest for why`, ExitCode.SERVICE, { reported: true });
+      }
+    });
+}

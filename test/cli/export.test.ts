@@ -1,0 +1,113 @@
+/**
+ * `glacier export` as a process: killed with SIGKILL at five random moments
+ * and run again each time, it never starts a second retrieval of an archive
+ * whose first one is still available, never fetches a verified file again,
+ * and ends with every file verified. Also `--status`, `--once` and the
+ * confirmation `--delete-after-verify` needs.
+ */
+import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resource, SqliteLedger, type ServiceResource } from '../../src/index.js';
+import { startLocalGlacier, type LocalGlacier } from '../../src/local/index.js';
+import { seedVault } from '../../src/local/seed.js';
+import { treeHash } from '../../src/transfer/tree-hash.js';
+import { TEST_CREDENTIALS } from '../helpers/endpoint.js';
+import { cliEnv, finish, runCli, startCli } from './run.js';
+
+// Expedited jobs take 1-5 min of service time (0.03-0.15 s here) and outputs live 24 h (43 s): none expires during the test.
+const SCALE = 2000;
+const ARCHIVES = 150;
+let root: string;
+let g: LocalGlacier;
+let glacier: ServiceResource;
+const outputRequests = new Map<string, number>();
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'glacier-cli-export-'));
+  const dataDir = join(root, 'endpoint');
+  await seedVault({ dataDir, vault: 'photos', archives: ARCHIVES, size: { min: 1, max: 200_000 }, seed: 5 });
+  await seedVault({ dataDir, vault: 'small', archives: 5, seed: 6 });
+  g = await startLocalGlacier({
+    dataDir,
+    timeScale: SCALE,
+    log: (line) => {
+      const m = /^GET \/[^/]+\/vaults\/photos\/jobs\/([^/ ]+)\/output GetJobOutput 20[06] /.exec(line);
+      if (m) outputRequests.set(m[1]!, (outputRequests.get(m[1]!) ?? 0) + 1);
+    },
+  });
+  glacier = resource({ endpoint: g.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+}, 60_000);
+
+afterAll(async () => {
+  glacier.meta.client.destroy();
+  await g.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('glacier export', () => {
+  it('survives kill -9 at five random moments: no retrieval twice, no verified file fetched again, every file verified', async () => {
+    const to = join(root, 'out');
+    const env = cliEnv(g.endpoint);
+    const args = ['export', 'photos', '--to', to, '--tier', 'Expedited', '--max-jobs', '10', '--time-scale', String(SCALE), '--no-progress'];
+    for (let kill = 0; kill < 5; kill++) {
+      const child = startCli(args, env);
+      const done = finish(child);
+      await new Promise((r) => setTimeout(r, 400 + Math.random() * 1200));
+      child.kill('SIGKILL');
+      const result = await done;
+      expect(result.signal === 'SIGKILL' || result.code === 0).toBe(true);
+    }
+    const last = await runCli([...args, '--json'], env);
+    expect(last.code, last.stderr).toBe(0);
+    const report = JSON.parse(last.stdout) as { finished: boolean; counts: { verified: { archives: number } } };
+    expect(report.finished).toBe(true);
+    expect(report.counts.verified.archives).toBe(ARCHIVES);
+
+    // No job has expired yet (the test is shorter than 24 h of service time), so the vault lists every retrieval ever started.
+    const byArchive = new Map<string, number>();
+    for await (const job of glacier.Vault('-', 'photos').jobs.all()) {
+      if (job.action === 'ArchiveRetrieval') byArchive.set(job.archiveId!, (byArchive.get(job.archiveId!) ?? 0) + 1);
+    }
+    expect(byArchive.size).toBe(ARCHIVES);
+    expect([...byArchive.values()].every((n) => n === 1)).toBe(true);
+    // Each output is fetched once, but for downloads a kill cut short (at most 2 at a time, 5 kills).
+    const fetched = [...outputRequests.values()].reduce((a, b) => a + b, 0);
+    expect(fetched).toBeLessThanOrEqual(ARCHIVES + 10);
+
+    const ledger = new SqliteLedger(join(to, '.glacier-export', 'ledger.sqlite'));
+    try {
+      for (const a of ledger.inState(['verified'])) expect(treeHash(await readFile(join(to, a.name)))).toBe(a.treeHash);
+    } finally {
+      ledger.close();
+    }
+    const manifest = (await readFile(join(to, '.glacier-export', 'manifest.jsonl'), 'utf8')).trim().split('\n');
+    expect(manifest).toHaveLength(ARCHIVES);
+    expect(manifest.every((l) => (JSON.parse(l) as { status: string }).status === 'verified')).toBe(true);
+
+    const status = await runCli(['export', 'photos', '--to', to, '--status'], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(new RegExp(`^${ARCHIVES} of ${ARCHIVES} archive\\(s\\) exported`));
+  }, 180_000);
+
+  it('--once starts what it may and exits 0 with what remains; --delete-after-verify needs --yes without a terminal', async () => {
+    const to = join(root, 'once');
+    const env = cliEnv(g.endpoint);
+    const once = await runCli(['export', 'small', '--to', to, '--max-jobs', '2', '--once', '--tier', 'Expedited', '--time-scale', String(SCALE), '--json'], env);
+    expect(once.code, once.stderr).toBe(0);
+    const r = JSON.parse(once.stdout) as { finished: boolean; counts: { requested: { archives: number }; pending: { archives: number } } };
+    expect(r.finished).toBe(false);
+    expect(r.counts.requested.archives).toBe(2);
+    expect(r.counts.pending.archives).toBe(3);
+    const refused = await runCli(['export', 'small', '--to', to, '--delete-after-verify'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/pass --yes/);
+    const all = await runCli(['export', 'small', '--to', to, '--delete-after-verify', '--yes', '--tier', 'Expedited', '--time-scale', String(SCALE), '--json'], env);
+    expect(all.code, all.stderr).toBe(0);
+    expect((JSON.parse(all.stdout) as { counts: { deleted: { archives: number } } }).counts.deleted.archives).toBe(5);
+    const vault = glacier.Vault('-', 'small');
+    await vault.load();
+    expect(vault.numberOfArchives).toBe(0);
+  }, 120_000);
+});
