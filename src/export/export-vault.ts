@@ -214,9 +214,9 @@ async function adoptStartingJobs(vault: Vault, ledger: ExportLedger): Promise<vo
 /** Starts retrievals while pacing allows; returns how many. */
 async function start(vault: Vault, o: ExportOptions, ledger: ExportLedger, pacer: Pacer, report: (e: ExportProgress['event'], id?: string) => void): Promise<number> {
   let started = 0;
+  let inFlight = ledger.counts().requested.archives;
   for (;;) {
     o.signal?.throwIfAborted();
-    const inFlight = ledger.counts().requested.archives;
     const [next] = ledger.inState(['pending'], 1);
     if (!next || pacer.check(next.size, inFlight)) return started;
     ledger.update(next.archiveId, 'starting');
@@ -242,6 +242,7 @@ async function start(vault: Vault, o: ExportOptions, ledger: ExportLedger, pacer
     ledger.update(next.archiveId, 'requested', { jobId: job.id, jobStartedAt: pacer.clock.now(), attempts: next.attempts + 1, error: null });
     pacer.started(next.size, next.archiveId);
     started++;
+    inFlight++;
     report('started', next.archiveId);
   }
 }
@@ -264,20 +265,28 @@ async function collect(
     report(failed ? 'failed' : 'retry', a.archiveId);
     moved++;
   };
-  for (const a of ledger.inState(['requested'])) {
-    signal?.throwIfAborted();
-    const job = vault.Job(a.jobId!);
-    try {
-      await job.load();
-    } catch (err) {
-      if (isTransientError(err)) continue; // look again at the next poll
-      if (errorName(err) !== 'ResourceNotFoundException') throw err;
-      retry(a, `job ${a.jobId} expired before its output was downloaded`);
-      continue;
+  const polled = ledger.inState(['requested']);
+  let nextPoll = 0;
+  // DescribeJob costs nothing on AWS; a few at a time keep a large flight quick to poll.
+  const poller = async () => {
+    while (nextPoll < polled.length) {
+      signal?.throwIfAborted();
+      const a = polled[nextPoll++]!;
+      const job = vault.Job(a.jobId!);
+      try {
+        await job.load();
+      } catch (err) {
+        if (isTransientError(err)) continue; // look again at the next poll
+        if (errorName(err) !== 'ResourceNotFoundException') throw err;
+        retry(a, `job ${a.jobId} expired before its output was downloaded`);
+        continue;
+      }
+      if (job.statusCode === 'Succeeded') ready.push(a);
+      else if (job.statusCode === 'Failed') retry(a, `job ${a.jobId} failed: ${job.statusMessage ?? 'no reason given'}`);
     }
-    if (job.statusCode === 'Succeeded') ready.push(a);
-    else if (job.statusCode === 'Failed') retry(a, `job ${a.jobId} failed: ${job.statusMessage ?? 'no reason given'}`);
-  }
+  };
+  await Promise.all(Array.from({ length: 8 }, poller));
+  ready.sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : x.archiveId < y.archiveId ? -1 : 1));
   let next = 0;
   const worker = async () => {
     while (next < ready.length) {

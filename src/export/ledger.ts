@@ -161,6 +161,8 @@ function fromRow(r: Row): LedgerArchive {
 /** A ledger in a SQLite file (see the module's schema). One export (one process) uses it at a time. */
 export class SqliteLedger implements ExportLedger {
   readonly #db: Database.Database;
+  /** Counts per state, kept in step with every change once read (one process holds the ledger). */
+  #counts: LedgerCounts | undefined;
 
   /** Opens or creates the ledger at `path`. Throws when another export holds it. */
   constructor(path: string) {
@@ -208,6 +210,7 @@ export class SqliteLedger implements ExportLedger {
       for (const a of archives) insert.run(a.archiveId, a.name, a.size, a.treeHash, a.created, a.mtime, now);
       this.setMeta('planned', true);
     })();
+    this.#counts = undefined;
   }
 
   /** {@inheritDoc ExportLedger.inState} */
@@ -233,8 +236,15 @@ export class SqliteLedger implements ExportLedger {
       sets.push(`${columns[k]!} = ?`);
       values.push(v);
     }
-    const changed = this.#db.prepare(`UPDATE archives SET ${sets.join(', ')} WHERE archive_id = ?`).run(...values, archiveId).changes;
-    if (changed !== 1) throw new Error(`The ledger has no archive ${archiveId}.`);
+    const before = this.#db.prepare('SELECT state, size FROM archives WHERE archive_id = ?').get(archiveId) as { state: ArchiveState; size: number } | undefined;
+    if (!before) throw new Error(`The ledger has no archive ${archiveId}.`);
+    this.#db.prepare(`UPDATE archives SET ${sets.join(', ')} WHERE archive_id = ?`).run(...values, archiveId);
+    if (this.#counts) {
+      this.#counts[before.state].archives--;
+      this.#counts[before.state].bytes -= before.size;
+      this.#counts[state].archives++;
+      this.#counts[state].bytes += before.size;
+    }
   }
 
   /** {@inheritDoc ExportLedger.spend} */
@@ -254,10 +264,13 @@ export class SqliteLedger implements ExportLedger {
 
   /** {@inheritDoc ExportLedger.counts} */
   counts(): LedgerCounts {
-    const counts = Object.fromEntries(STATES.map((s) => [s, { archives: 0, bytes: 0 }])) as LedgerCounts;
-    const rows = this.#db.prepare('SELECT state, count(*) AS n, coalesce(sum(size), 0) AS b FROM archives GROUP BY state').all() as Array<{ state: ArchiveState; n: number; b: number }>;
-    for (const r of rows) counts[r.state] = { archives: r.n, bytes: r.b };
-    return counts;
+    if (!this.#counts) {
+      const counts = Object.fromEntries(STATES.map((s) => [s, { archives: 0, bytes: 0 }])) as LedgerCounts;
+      const rows = this.#db.prepare('SELECT state, count(*) AS n, coalesce(sum(size), 0) AS b FROM archives GROUP BY state').all() as Array<{ state: ArchiveState; n: number; b: number }>;
+      for (const r of rows) counts[r.state] = { archives: r.n, bytes: r.b };
+      this.#counts = counts;
+    }
+    return structuredClone(this.#counts);
   }
 
   /** {@inheritDoc ExportLedger.close} */
