@@ -4,17 +4,18 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { globalOptions, Output } from './context.js';
 import { CliError, errorLine, ExitCode, exitCodeFor } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from '../version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    unexpected error
-  2    usage error (bad argument or option; nothing was sent)
+  2    usage error (bad argument or option, or no region: pass --region or set
+       AWS_REGION; nothing was sent)
   3    not found (vault, archive, job or upload; or job output expired)
   4    the service refused the request (credentials, permissions, a rule, throttling)
   5    data did not verify (tree-hash mismatch); nothing unverified is kept
@@ -87,15 +88,6 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerCommands(program);
   return program;
-}
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /**

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseFaultSpec } from './faults.js';
 import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from './index.js';
+import { packageVersion } from '../version.js';
 
 /** The data directory used when neither `--data-dir` nor `--in-memory` is given. */
 export const DEFAULT_DATA_DIR = 'glacier-local-data';
@@ -138,6 +139,7 @@ export async function serveUntilSignalled(options: LocalGlacierOptions): Promise
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const program = addLocalOptions(new Command('glacier-local'))
     .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
+    .version(packageVersion(), '-V, --version')
     .addHelpText('after', FAULT_HELP)
     .showHelpAfterError();
   program.parse(argv as string[]);
