@@ -161,4 +161,22 @@ describe('the packed tarball, installed into a new project', () => {
       server.kill('SIGTERM');
     }
   });
+
+  it('carries the licence and the metadata that link back to the repository', async () => {
+    expect(packed.files.map((f) => f.path)).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'dist/index.js']));
+    expect(packed.files.filter((f) => !/^(dist\/|LICENSE$|README\.md$|package\.json$)/.test(f.path))).toEqual([]);
+    const licence = await readFile(installed('LICENSE'), 'utf8');
+    expect(licence).toMatch(/Apache License\s+Version 2\.0, January 2004/);
+    const pkg = JSON.parse(await readFile(installed('package.json'), 'utf8')) as Record<string, unknown>;
+    expect(pkg).toMatchObject({
+      license: 'Apache-2.0',
+      repository: { type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/) },
+      homepage: expect.stringMatching(/^https:\/\/github\.com\//),
+      bugs: { url: expect.stringMatching(/^https:\/\/github\.com\/.*\/issues$/) },
+      keywords: expect.arrayContaining(['glacier', 'aws']),
+    });
+    // Links in the README work wherever it is shown: none is relative to the repository.
+    const readme = await readFile(installed('README.md'), 'utf8');
+    expect(readme.match(/\]\((?!https?:\/\/|#)[^)]*\)/g) ?? []).toEqual([]);
+  });
 });
