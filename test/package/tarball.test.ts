@@ -179,4 +179,16 @@ describe('the packed tarball, installed into a new project', () => {
     const readme = await readFile(installed('README.md'), 'utf8');
     expect(readme.match(/\]\((?!https?:\/\/|#)[^)]*\)/g) ?? []).toEqual([]);
   });
+
+  it('ships source maps only with their sources inlined', async () => {
+    const maps = packed.files.map((f) => f.path).filter((p) => p.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    expect(maps.filter((p) => p.endsWith('.d.ts.map'))).toEqual([]);
+    for (const path of maps) {
+      const map = JSON.parse(await readFile(installed(path), 'utf8')) as { sources: string[]; sourcesContent?: unknown[] };
+      expect(map.sourcesContent?.length, path).toBe(map.sources.length);
+      expect(map.sourcesContent!.every((s) => typeof s === 'string' && s.length > 0), path).toBe(true);
+    }
+    expect(await readdir(installed())).not.toContain('src');
+  });
 });
