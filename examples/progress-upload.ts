@@ -38,7 +38,7 @@ try {
     onUploadId: (id) => console.log(`upload id: ${id}`),
     onProgress: ({ loaded, total, part, partsTotal }) => {
       const percent = Math.floor((loaded / (total ?? size)) * 100);
-      if (percent === lastPercent) return;
+      if (percent === lastPercent && part === undefined) return;
       lastPercent = percent;
       const mibPerSecond = loaded / 1048576 / Math.max(0.001, (Date.now() - started) / 1000);
       const state = part === undefined ? 'sending' : `part ${part}/${partsTotal ?? '?'} acknowledged`;
