@@ -19,7 +19,7 @@ const BODY_SLICE = 256 * 1024;
  * and always for {@link ThrottledProgress.now} (with what it is given, such
  * as the part just acknowledged). Between {@link ThrottledProgress.start}
  * and {@link ThrottledProgress.stop} it also reports when nothing was for
- * twice `interval`: while the last bytes drain from the connection's buffers,
+ * `interval`: while the last bytes drain from the connection's buffers,
  * or the service checks them, an observer still hears at least once a
  * second that the transfer is going. An `emit` that throws stops the
  * transfer: the error goes to `fail`.
@@ -43,7 +43,7 @@ export class ThrottledProgress<D = never> {
   start(): void {
     this.#last = Date.now();
     this.#timer ??= setInterval(() => {
-      if (Date.now() - this.#last >= 2 * this.#interval) this.now();
+      if (Date.now() - this.#last >= this.#interval) this.now();
     }, this.#interval).unref();
   }
 

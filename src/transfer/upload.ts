@@ -78,7 +78,8 @@ export interface UploadTarget {
 
 /**
  * Progress of an upload: reported while the body is sent (at most four times
- * a second) and after each part Glacier has acknowledged. The last event of
+ * a second, and at least once a second while requests are in flight) and
+ * after each part Glacier has acknowledged. The last event of
  * a successful upload is exact: `loaded`, `acknowledged` and `total` are the
  * archive's length.
  */
