@@ -72,7 +72,7 @@ export function createProgram(): Command {
     .description('Amazon Glacier vaults from the command line: upload, inventory, retrieve, download, purge.')
     .version(packageVersion(), '-V, --version')
     .option('--endpoint <url>', 'endpoint URL (default: AWS, or AWS_ENDPOINT_URL_GLACIER)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, then the profile; with --endpoint, us-east-1; none is a usage error)')
     .option('--profile <name>', 'named profile from the shared AWS config files')
     .addOption(new Option('--account <id>', "account id; '-' is the credentials' own account").default('-'))
     .option('--json', 'machine-readable JSON on stdout')
