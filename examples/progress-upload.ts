@@ -1,6 +1,6 @@
 /**
  * Upload a file with progress reports, as pyGlacier's callback does: the
- * progress callback gets bytes sent, the total, and the part number.
+ * progress callback gets bytes sent, the total, and each acknowledged part.
  *
  *   npx tsx examples/progress-upload.ts FILE VAULT [PART_SIZE_MIB]
  *
@@ -38,10 +38,11 @@ try {
     onUploadId: (id) => console.log(`upload id: ${id}`),
     onProgress: ({ loaded, total, part, partsTotal }) => {
       const percent = Math.floor((loaded / (total ?? size)) * 100);
-      if (percent === lastPercent) return;
+      if (percent === lastPercent && part === undefined) return;
       lastPercent = percent;
       const mibPerSecond = loaded / 1048576 / Math.max(0.001, (Date.now() - started) / 1000);
-      console.log(`${percent}% (${loaded}/${total ?? size} bytes, part ${part}/${partsTotal ?? '?'}, ${mibPerSecond.toFixed(1)} MiB/s)`);
+      const state = part === undefined ? 'sending' : `part ${part}/${partsTotal ?? '?'} acknowledged`;
+      console.log(`${percent}% (${loaded}/${total ?? size} bytes, ${state}, ${mibPerSecond.toFixed(1)} MiB/s)`);
     },
   });
   console.log(`archive id: ${archive.id}`);

@@ -91,7 +91,7 @@ describe('examples/', () => {
     const r = await runExample('progress-upload.ts', [file, 'progress-vault', '1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^upload id: \S+$/m);
-    const percents = [...r.stdout.matchAll(/^(\d+)% \(\d+\/\d+ bytes, part \d+\/5,/gm)].map((m) => Number(m[1]));
+    const percents = [...r.stdout.matchAll(/^(\d+)% \(\d+\/\d+ bytes, (?:sending|part \d+\/5 acknowledged),/gm)].map((m) => Number(m[1]));
     expect(percents.length).toBeGreaterThanOrEqual(3);
     expect(percents.at(-1)).toBe(100);
     expect(r.stdout).toContain(`checksum:   ${treeHash(bytes)}`);

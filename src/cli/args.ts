@@ -14,12 +14,27 @@ export function positiveInt(value: string, name: string): number {
   return n;
 }
 
-/** Parses a non-negative number of seconds. */
-export function seconds(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number of seconds, not '${value}'.`);
-  return n;
+/** Milliseconds in one of each unit a duration may carry. */
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** The units a duration may carry. */
+export type DurationUnit = keyof typeof DURATION_UNITS;
+
+/**
+ * Parses a duration, 0 or more, into milliseconds: a number with a unit
+ * (`500ms`, `30s`, `1.5m`, `2h`), or a bare number in `bareUnit` (what the
+ * option meant before units were accepted).
+ */
+export function duration(value: string, name: string, bareUnit: DurationUnit): number {
+  const m = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$/i.exec(value);
+  if (!m) {
+    throw new InvalidArgumentError(`${name} must be a duration such as 500ms, 30s or 5m (a bare number is in ${UNIT_NAMES[bareUnit]}), not '${value}'.`);
+  }
+  const unit = (m[2]?.toLowerCase() ?? bareUnit) as DurationUnit;
+  return Math.round(Number(m[1]) * DURATION_UNITS[unit]);
 }
+
+const UNIT_NAMES: Record<DurationUnit, string> = { ms: 'milliseconds', s: 'seconds', m: 'minutes', h: 'hours' };
 
 /** Parses a byte size such as `64MiB`, `64M` or `67108864`. */
 export function byteSize(value: string, name: string): number {

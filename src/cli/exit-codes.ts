@@ -6,7 +6,7 @@
  * |---|---|
  * | 0 | Success. |
  * | 1 | Unexpected error. |
- * | 2 | Usage error: a bad argument or option, or a local file that cannot be read or written where asked. |
+ * | 2 | Usage error: a bad argument or option, no region configured, or a local file that cannot be read or written where asked. |
  * | 3 | Not found: the vault, archive, job or upload does not exist (or the job output expired). |
  * | 4 | The service refused the request (credentials, permissions, a rule such as "vault not empty", throttling after retries, closure to new accounts). |
  * | 5 | Data did not verify: a tree-hash mismatch or an incomplete download. Nothing unverified is left under the target name. |
@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { isRegionMissing } from '../resources/service-errors.js';
 
 /** The process exit codes of the `glacier` CLI. */
 export const ExitCode = {
@@ -75,6 +76,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Chooses the exit code for an error. */
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
+  if (isRegionMissing(error)) return ExitCode.USAGE;
   if (!isObject(error)) return ExitCode.ERROR;
   const name = typeof error.name === 'string' ? error.name : '';
   const byName = BY_NAME[name];
@@ -93,9 +95,15 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   return ExitCode.ERROR;
 }
 
+/** What the CLI says when no Region is configured anywhere. */
+const REGION_MISSING_LINE =
+  'glacier: no AWS Region is configured: pass --region REGION (the Region your vaults are in) or set AWS_REGION, ' +
+  'or use a --profile whose config has a region';
+
 /** Formats an error as one line: `glacier: <Name>: <message>`, without a stack. */
 export function errorLine(error: unknown): string {
   if (!isObject(error)) return `glacier: ${String(error)}`;
+  if (isRegionMissing(error)) return REGION_MISSING_LINE;
   const name = typeof error.name === 'string' ? error.name : 'Error';
   let message = typeof error.message === 'string' ? error.message : String(error);
   if (typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code) && !message.includes(error.code)) {

@@ -7,7 +7,9 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
+import { Option } from 'commander';
 import { JobFailedError, type Job } from '../index.js';
+import { duration } from './args.js';
 import type { Output } from './context.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { formatDuration } from './format.js';
@@ -16,7 +18,7 @@ import { formatDuration } from './format.js';
 export interface WaitForJobOptions {
   /** Wait for completion (true) or require it already (false). */
   wait: boolean;
-  /** Seconds between status checks. */
+  /** Milliseconds before the second status check (then doubling); by default the library's schedule. */
   pollInterval?: number | undefined;
   /** Cancels the wait. */
   signal?: AbortSignal | undefined;
@@ -40,10 +42,23 @@ export async function waitForJob(job: Job, output: Output, options: WaitForJobOp
   const started = Date.now();
   output.note(`Waiting for job ${job.id} (${job.action ?? 'job'}${job.tier ? `, ${job.tier} tier` : ''})... Ctrl-C stops waiting; the job keeps running.`);
   await job.waitUntilCompleted({
-    pollInterval: options.pollInterval === undefined ? undefined : options.pollInterval * 1000,
+    pollInterval: options.pollInterval,
     signal: options.signal,
   });
   output.note(`Job ${job.id} succeeded after ${formatDuration((Date.now() - started) / 1000)}.`);
+}
+
+/**
+ * The `--poll-interval DURATION` option of the commands that wait for a job
+ * (`when` says when they wait). Its value is in milliseconds; a bare number
+ * is seconds, as it always was for these commands.
+ */
+export function pollIntervalOption(when: string): Option {
+  return new Option(
+    '--poll-interval <duration>',
+    `first wait between job status checks ${when}, doubling up to 15m; a duration such as 500ms, 30s or 5m, ` +
+      'a bare number being seconds (default: 1s, doubling with jitter)',
+  ).argParser((value) => duration(value, '--poll-interval', 's'));
 }
 
 /** Throws a usage error when `file` exists: downloads never replace a file unless told to (`--force`). */

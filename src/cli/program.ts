@@ -4,17 +4,18 @@
  *
  * @module
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { globalOptions, Output } from './context.js';
 import { CliError, errorLine, ExitCode, exitCodeFor } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
+import { packageVersion } from '../version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
   0    success
   1    unexpected error
-  2    usage error (bad argument or option; nothing was sent)
+  2    usage error (bad argument or option, or no region: pass --region or set
+       AWS_REGION; nothing was sent)
   3    not found (vault, archive, job or upload; or job output expired)
   4    the service refused the request (credentials, permissions, a rule, throttling)
   5    data did not verify (tree-hash mismatch); nothing unverified is kept
@@ -79,7 +80,7 @@ export function createProgram(): Command {
     .description('Amazon Glacier vaults from the command line: upload, inventory, retrieve, download, purge.')
     .version(packageVersion(), '-V, --version')
     .option('--endpoint <url>', 'endpoint URL (default: AWS, or AWS_ENDPOINT_URL_GLACIER)')
-    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, then the profile; with --endpoint, us-east-1; none is a usage error)')
     .option('--profile <name>', 'named profile from the shared AWS config files')
     .addOption(new Option('--account <id>', "account id; '-' is the credentials' own account").default('-'))
     .option('--json', 'machine-readable JSON on stdout')
@@ -95,15 +96,6 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(text) });
   registerCommands(program);
   return program;
-}
-
-function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    return (JSON.parse(text) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
 }
 
 /**

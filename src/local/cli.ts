@@ -22,6 +22,7 @@ import { DESCRIPTION_STYLES } from './descriptions.js';
 import { parseFaultSpec } from './faults.js';
 import { checkSeedOptions, seedVault, type SeedOptions } from './seed.js';
 import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from './index.js';
+import { packageVersion } from '../version.js';
 
 /** The data directory used when neither `--data-dir` nor `--in-memory` is given. */
 export const DEFAULT_DATA_DIR = 'glacier-local-data';
@@ -209,6 +210,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   }
   const program = addLocalOptions(new Command('glacier-local'))
     .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
+    .version(packageVersion(), '-V, --version')
     .addHelpText('after', FAULT_HELP)
     .showHelpAfterError();
   program.parse(argv as string[]);

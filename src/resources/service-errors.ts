@@ -35,6 +35,7 @@ export function isServiceError(error: unknown): error is GlacierServiceException
 export function nameServiceError(error: unknown, subject: string, hints: ErrorHints = {}): unknown {
   if (isRegionMissing(error) && !(NAMED in error)) {
     rename(error, `${subject}: ${REGION_MISSING_EXPLANATION}`);
+    Object.defineProperty(error, REGION_MISSING, { value: true, enumerable: false });
     return error;
   }
   if (!isServiceError(error) || NAMED in error) return error;
@@ -49,9 +50,14 @@ export const REGION_MISSING_EXPLANATION =
   'no AWS Region is configured (the SDK said: Region is missing). Pass resource({ region: "us-east-1" }) ' +
   '(the Region your vaults are in), set AWS_REGION, or use a profile that has a region.';
 
-/** The SDK's error for a client without a Region, raised when the first request is sent. */
-function isRegionMissing(error: unknown): error is Error {
-  return error instanceof Error && error.message === 'Region is missing';
+const REGION_MISSING = Symbol('glacier-resource.region-missing');
+
+/**
+ * True for the SDK's error for a client without a Region (raised when the
+ * first request is sent), before or after {@link nameServiceError} reworded it.
+ */
+export function isRegionMissing(error: unknown): error is Error {
+  return error instanceof Error && (error.message === 'Region is missing' || REGION_MISSING in error);
 }
 
 /** Replaces an error's message, once, keeping its class and stack. */

@@ -22,6 +22,7 @@ import { checkOptions, validateAccountId, validateId, validatePartSize, validate
 import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-state.js';
 import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { ThrottledProgress } from './progress.js';
 import { BufferPool, Slots } from './slots.js';
 import { DEFAULT_STALL_TIMEOUT, watchStalls, type StallWatch } from './stall.js';
 import { MiB, TreeHash, alignedRanges, combineTreeHashes, treeHash, treeHashFile, type ByteRange } from './tree-hash.js';
@@ -38,10 +39,22 @@ export interface JobOutputSource {
   jobId: string;
 }
 
-/** Progress of a download. */
+/**
+ * Progress of a download: reported as bytes arrive (at most four times a
+ * second, and at least once a second while requests are in flight) and
+ * after each chunk is verified and written. The last event of a successful
+ * download is exact: `loaded` and `completed` are `total`.
+ */
 export interface DownloadProgress {
-  /** Bytes verified and written so far (including those a resumed download found already in place). */
+  /**
+   * Bytes received: those of `completed` plus what has arrived of the chunks
+   * still being fetched. When a request fails (or its chunk does not
+   * verify), its bytes are taken off again before it is retried, so `loaded`
+   * can go down.
+   */
   loaded: number;
+  /** Bytes verified and written so far (including those a resumed download found already in place). */
+  completed: number;
   /** The output's length in bytes. */
   total: number;
   /**
@@ -62,7 +75,7 @@ export interface DownloadOptions {
   chunkSize?: number;
   /** Chunks fetched at once (default 4). */
   concurrency?: number;
-  /** Called after each chunk is verified and written. */
+  /** Called as bytes arrive (at most every 250 ms) and after each chunk is verified and written. See {@link DownloadProgress}. */
   onProgress?: (p: DownloadProgress) => void;
   /**
    * Stops the download; in-flight requests are cancelled. A file download
@@ -278,6 +291,12 @@ class ChunkedDownload {
   readonly #checkedChunks = new Set<number>();
   readonly #verify: boolean;
   #loaded = 0;
+  /** Bytes received of chunks not yet committed (a failed attempt takes its own off again). */
+  #receiving = 0;
+  readonly #progress = new ThrottledProgress(
+    () => this.#emit(),
+    (error) => this.#fail(error),
+  );
   /** Bytes found already verified in the `.partial` file. */
   #resumed = 0;
 
@@ -318,7 +337,7 @@ class ChunkedDownload {
         this.#loaded += this.#ranges[index]!.end + 1 - this.#ranges[index]!.start;
       }
       this.#resumed = this.#loaded;
-      if (verified.size > 0) this.#progress();
+      if (verified.size > 0) this.#progress.now();
       await this.#fetchAll(
         (index) => !verified.has(index),
         async (chunk) => {
@@ -440,6 +459,7 @@ class ChunkedDownload {
     const onAbort = () => this.#fail(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const tasks = new Set<Promise<void>>();
+    this.#progress.start();
     try {
       for (let index = 0; index < this.#ranges.length; index++) {
         if (!wanted(index)) continue;
@@ -470,6 +490,7 @@ class ChunkedDownload {
       while (tasks.size > 0) await Promise.allSettled([...tasks]);
       await drain();
     } finally {
+      this.#progress.stop();
       signal?.removeEventListener('abort', onAbort);
     }
     if (this.#failure) throw this.#failure.error;
@@ -482,17 +503,14 @@ class ChunkedDownload {
 
   #commit(chunk: Chunk): void {
     this.#hashes[chunk.index] = chunk.treeHash;
+    this.#receiving -= chunk.length;
     this.#loaded += chunk.length;
-    this.#progress();
+    this.#progress.now();
   }
 
-  #progress(): void {
-    try {
-      const resumed = this.#resumed > 0 ? { resumed: this.#resumed } : {};
-      this.#options.onProgress?.({ loaded: this.#loaded, total: this.#facts.size, ...resumed });
-    } catch (error) {
-      this.#fail(error);
-    }
+  #emit(): void {
+    const resumed = this.#resumed > 0 ? { resumed: this.#resumed } : {};
+    this.#options.onProgress?.({ loaded: this.#loaded + this.#receiving, completed: this.#loaded, total: this.#facts.size, ...resumed });
   }
 
   #fail(error: unknown): void {
@@ -513,9 +531,12 @@ class ChunkedDownload {
     return withRetries(
       async () => {
         const watch = watchStalls(signal, this.#options.stallTimeout ?? DEFAULT_STALL_TIMEOUT);
+        const received = { bytes: 0 };
         try {
-          return await this.#fetchAttempt(index, range, scratch, watch);
+          return await this.#fetchAttempt(index, range, scratch, watch, received);
         } catch (error) {
+          // These bytes will be fetched again.
+          this.#receiving -= received.bytes;
           throw watch.explain(error);
         } finally {
           watch.stop();
@@ -526,7 +547,7 @@ class ChunkedDownload {
   }
 
   /** One attempt of {@link ChunkedDownload.#fetchChunk}. */
-  async #fetchAttempt(index: number, range: ByteRange, scratch: Buffer | undefined, watch: StallWatch): Promise<Chunk> {
+  async #fetchAttempt(index: number, range: ByteRange, scratch: Buffer | undefined, watch: StallWatch, received: { bytes: number }): Promise<Chunk> {
     const { client, accountId, vaultName, jobId } = this.#source;
     const length = range.end + 1 - range.start;
     const file = this.#file;
@@ -548,6 +569,9 @@ class ChunkedDownload {
       if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
       for await (const piece of body as AsyncIterable<Buffer>) {
         watch.touch();
+        received.bytes += piece.byteLength;
+        this.#receiving += piece.byteLength;
+        this.#progress.tick();
         if (filled + piece.byteLength > length) {
           throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
         }

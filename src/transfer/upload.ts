@@ -60,6 +60,7 @@ import {
 } from './part-plan.js';
 import { listUploadState, type UploadedPart } from './resume.js';
 import { retryOptionsProblem, withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { countingBody, ThrottledProgress } from './progress.js';
 import { BufferPool, Slots } from './slots.js';
 import { LinearAndTreeHash, MiB, combineTreeHashes, type UploadChecksums } from './tree-hash.js';
 
@@ -75,10 +76,23 @@ export interface UploadTarget {
   vaultName: string;
 }
 
-/** Progress of an upload, reported after each part Glacier has acknowledged. */
+/**
+ * Progress of an upload: reported while the body is sent (at most four times
+ * a second, and at least once a second while requests are in flight) and
+ * after each part Glacier has acknowledged. The last event of
+ * a successful upload is exact: `loaded`, `acknowledged` and `total` are the
+ * archive's length.
+ */
 export interface UploadProgress {
-  /** Bytes Glacier has acknowledged (or, when resuming, already held). Never counts a failed attempt. */
+  /**
+   * Bytes sent: those of acknowledged parts (or, when resuming, parts already
+   * held) plus what the connection has taken of the requests still going.
+   * When a request fails, its bytes are taken off again before it is
+   * retried, so `loaded` can go down.
+   */
   loaded: number;
+  /** Bytes Glacier has acknowledged (or, when resuming, already held). Never counts a failed attempt. */
+  acknowledged: number;
   /**
    * The body's length, when known: from the start when `size` is given or
    * the body's length can be seen, else from the moment the end of the body
@@ -86,8 +100,12 @@ export interface UploadProgress {
    * of a successful upload.
    */
   total?: number;
-  /** The 1-based number of the part just acknowledged (1 for a single-request upload). */
-  part: number;
+  /**
+   * In an event that reports an acknowledged part: its 1-based number (1 for
+   * a single-request upload). Absent in the events reported while bytes are
+   * being sent.
+   */
+  part?: number;
   /** The number of parts, when the length is known (always in the last event of a successful upload). */
   partsTotal?: number;
 }
@@ -111,7 +129,10 @@ export interface UploadArchiveOptions {
    * over 1.22 TiB), keeping part buffers within 512 MiB.
    */
   concurrency?: number;
-  /** Called after each acknowledged part, and once at the end of a single-request upload. */
+  /**
+   * Called while the body is sent (at most every 250 ms), after each
+   * acknowledged part, and at the end. See {@link UploadProgress}.
+   */
   onProgress?: (p: UploadProgress) => void;
   /**
    * Stops the upload. In-flight requests are cancelled. Once a multipart
@@ -325,24 +346,46 @@ export async function uploadArchive(target: UploadTarget, options: UploadArchive
 async function uploadSingle(settings: Settings, bytes: Buffer): Promise<UploadedArchive> {
   const { target, description, options } = settings;
   const sums = hashPart(bytes);
-  const signal = options.signal;
+  const total = bytes.byteLength;
+  let sent = 0;
+  // An onProgress that throws stops the upload with its error.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const progress = new ThrottledProgress(
+    () => options.onProgress?.({ loaded: sent, acknowledged: 0, total, partsTotal: 1 }),
+    (error) => stop.abort(error),
+  );
+  progress.start();
   const out = await withRetries(
     async () => {
+      const body = countingBody(bytes, (n) => {
+        sent += n;
+        progress.tick();
+      });
       const command = new UploadArchiveCommand({
         accountId: target.accountId,
         vaultName: target.vaultName,
         archiveDescription: description,
         checksum: sums.treeHash,
-        body: bytes,
+        body,
       });
-      return target.client.send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), signal ? { abortSignal: signal } : {});
+      try {
+        return await target.client.send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), { abortSignal: signal });
+      } finally {
+        body.destroy();
+        sent = 0;
+      }
     },
-    { ...settings.retry, ...(signal ? { signal } : {}) },
-  );
+    { ...settings.retry, signal },
+  )
+    .catch((error: unknown) => {
+      throw stop.signal.aborted ? stop.signal.reason : error;
+    })
+    .finally(() => progress.stop());
   if (out.checksum !== sums.treeHash) {
     throw new TreeHashMismatchError(sums.treeHash, out.checksum ?? '(none)', undefined, `Glacier's archive ${out.archiveId ?? ''}`);
   }
-  options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength, part: 1, partsTotal: 1 });
+  options.onProgress?.({ loaded: total, acknowledged: total, total, part: 1, partsTotal: 1 });
   return {
     archiveId: out.archiveId ?? '',
     checksum: sums.treeHash,
@@ -386,6 +429,12 @@ class MultipartUpload {
   #description: string | undefined;
   #serverParts: ReadonlyMap<number, UploadedPart> = new Map();
   #loaded = 0;
+  /** Bytes the connections have taken of part requests not yet acknowledged (nor failed). */
+  #sending = 0;
+  readonly #progress = new ThrottledProgress<number>(
+    (part) => this.#emit(part),
+    (error) => this.#fail(error),
+  );
   /** The body's length once its end has been read (known from the start when `size` was given). */
   #endOffset: number | undefined;
   /** True once an event with `loaded === total` has been reported. */
@@ -407,15 +456,19 @@ class MultipartUpload {
     const { signal } = this.#s.options;
     const onAbort = () => this.#fail(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    this.#progress.start();
     try {
       if (this.#uploadId !== undefined) await this.#loadResumeState(this.#uploadId);
       try {
         const parts = await this.#readAndSend();
+        // Every byte is acknowledged and reported: no more events.
+        this.#progress.stop();
         return await this.#complete(parts);
       } catch (error) {
         throw await this.#cleanUp(error);
       }
     } finally {
+      this.#progress.stop();
       signal?.removeEventListener('abort', onAbort);
     }
   }
@@ -602,7 +655,12 @@ class MultipartUpload {
       try {
         await withRetries(
           async () => {
-            const body = part.bytes ?? this.#partFromFile(part);
+            let sent = 0;
+            const body = countingBody(part.bytes ?? this.#partFromFile(part), (n) => {
+              sent += n;
+              this.#sending += n;
+              this.#progress.tick();
+            });
             const command = new UploadMultipartPartCommand({
               accountId: target.accountId,
               vaultName: target.vaultName,
@@ -614,7 +672,9 @@ class MultipartUpload {
             const out = await target.client
               .send(withoutSdkRetries(withPrecomputedChecksums(command, sums)), { abortSignal: signal })
               .finally(() => {
-                if (!Buffer.isBuffer(body)) body.destroy();
+                body.destroy();
+                // Acknowledged, these bytes move to #loaded; failed, they will be sent again.
+                this.#sending -= sent;
               });
             if (out.checksum !== undefined && out.checksum !== sums.treeHash) {
               const start = part.index * this.#partSize;
@@ -639,15 +699,18 @@ class MultipartUpload {
   #report(part: number): void {
     const size = this.#size ?? this.#endOffset;
     if (size !== undefined && this.#loaded === size) this.#reportedAll = true;
-    try {
-      this.#s.options.onProgress?.({
-        loaded: this.#loaded,
-        part,
-        ...(size !== undefined ? { total: size, partsTotal: Math.ceil(size / this.#partSize) } : {}),
-      });
-    } catch (error) {
-      this.#fail(error);
-    }
+    this.#progress.now(part);
+  }
+
+  /** Calls onProgress: for an acknowledged `part`, or (undefined) while bytes are sent. */
+  #emit(part: number | undefined): void {
+    const size = this.#size ?? this.#endOffset;
+    this.#s.options.onProgress?.({
+      loaded: this.#loaded + this.#sending,
+      acknowledged: this.#loaded,
+      ...(part !== undefined ? { part } : {}),
+      ...(size !== undefined ? { total: size, partsTotal: Math.ceil(size / this.#partSize) } : {}),
+    });
   }
 
   #fail(error: unknown): void {

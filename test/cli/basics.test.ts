@@ -5,7 +5,11 @@ import { UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { treeHash } from '../../src/transfer/tree-hash.js';
 import type { TestEndpoint } from '../helpers/endpoint.js';
-import { useCliFixture, json, runCli } from './run.js';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { useCliFixture, json, runCli, finish, startCli } from './run.js';
+
+const LOCAL_CLI = fileURLToPath(new URL('../../dist/local/cli.js', import.meta.url));
 
 const fixture = useCliFixture('basics');
 let ep: TestEndpoint;
@@ -25,6 +29,15 @@ describe('glacier: help, usage and errors', () => {
     for (const option of ['--endpoint', '--region', '--profile', '--json', '--debug']) expect(r.stdout).toContain(option);
     expect(r.stdout).toContain('Exit codes:');
     expect(r.stdout).toMatch(/^\s+7\s+upload failed/m);
+  });
+
+  it('glacier --version and glacier-local --version print the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const script of [undefined, LOCAL_CLI]) {
+      const r = await finish(startCli(['--version'], env, script));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
   });
 
   it('an unknown command or a bad option value is a usage error (exit 2)', async () => {
@@ -140,6 +153,23 @@ describe('without credentials', () => {
     expect(r.code).toBe(4);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^glacier: CredentialsProviderError: .*--profile NAME/);
+  });
+});
+
+describe('without a region', () => {
+  it('says --region or AWS_REGION, in one line, with exit 2 (a usage error)', async () => {
+    // No endpoint either (a custom endpoint gets us-east-1): the SDK refuses before any request.
+    const bare: NodeJS.ProcessEnv = { ...env, AWS_EC2_METADATA_DISABLED: 'true' };
+    delete bare.AWS_REGION;
+    delete bare.AWS_ENDPOINT_URL_GLACIER;
+    const r = await runCli(['vaults'], bare);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^glacier: .*--region REGION.*AWS_REGION/);
+    expect(r.stderr).not.toContain('resource(');
+    const json = await runCli(['--json', 'vaults'], bare);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toEqual({ error: expect.objectContaining({ exitCode: 2 }) });
   });
 });
 

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,6 +56,12 @@ describe('glacier local', () => {
 });
 
 describe('the tour (npm start)', () => {
+  it("the README gives the tour's duration as measured (13 s on 2 cores; the jobs' waits end about a second after them)", async () => {
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const line = readme.split('\n').find((l) => l.startsWith('npm ci && npm start'));
+    expect(line).toMatch(/\(about 1\d s on 2 cores\)$/);
+  });
+
   it('runs the whole archiving workflow on an in-process endpoint with plain output when not on a terminal', async () => {
     const r = await finish(startCli(['--size', '6', '--job-delay', '0', '--poll-interval', '50'], cliEnv('http://unused'), TOUR));
     expect(r.code, r.stderr).toBe(0);

@@ -7,7 +7,7 @@ import { DownloadError, ValidationError } from '../../src/errors.js';
 import { downloadJobOutput, type DownloadProgress } from '../../src/transfer/download.js';
 import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
 import { uploadArchive } from '../../src/transfer/upload.js';
-import { startHarness, testBytes, type Harness } from './harness.js';
+import { checkDownloadProgress, startHarness, testBytes, type Harness } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'download-'));
 const data = testBytes(5 * MiB + 4321, 3);
@@ -52,8 +52,8 @@ describe('downloadJobOutput to a file', () => {
     expect(existsSync(`${path}.partial`)).toBe(false);
     expect(existsSync(`${path}.partial.json`)).toBe(false);
     expect(h.count('GetJobOutput')).toBe(6);
-    expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
-    expect(events).toHaveLength(6);
+    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length });
+    checkDownloadProgress(events, data.length, 6, false);
   });
 
   it('downloads ranged retrievals, saying whether Glacier gave checksums to verify them', async () => {
@@ -103,8 +103,8 @@ describe('downloadJobOutput to a file', () => {
     expect(readFileSync(path).equals(data)).toBe(true);
     expect(h.count('GetJobOutput')).toBe(4); // chunks 1 (damaged), 3, 4, 5
     // What the earlier run left and still verifies is reported as resumed, not as fetched now.
-    expect(events[0]).toEqual({ loaded: 2 * MiB, total: data.length, resumed: 2 * MiB });
-    expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length, resumed: 2 * MiB });
+    expect(events[0]).toEqual({ loaded: 2 * MiB, completed: 2 * MiB, total: data.length, resumed: 2 * MiB });
+    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length, resumed: 2 * MiB });
     expect(result.resumed).toBe(2 * MiB);
   });
 

@@ -9,7 +9,10 @@ import {
   InitiateJobCommand,
   ListMultipartUploadsCommand,
 } from '@aws-sdk/client-glacier';
+import { expect } from 'vitest';
 import type { LocalGlacierOptions } from '../../src/local/index.js';
+import type { DownloadProgress } from '../../src/transfer/download.js';
+import type { UploadProgress } from '../../src/transfer/upload.js';
 import { startTestEndpoint, type TestEndpoint } from '../helpers/endpoint.js';
 
 export interface Harness {
@@ -100,4 +103,39 @@ export function testBytes(size: number, seed = 1): Buffer {
   }
   for (let i = size - (size % 4); i < size; i++) out[i] = i & 0xff;
   return out;
+}
+
+/** The events of an upload that report an acknowledged part (the others come while bytes are sent). */
+export function partEvents(events: readonly UploadProgress[]): UploadProgress[] {
+  return events.filter((e) => e.part !== undefined);
+}
+
+/**
+ * Checks what uploads and downloads share: `loaded` never below `done(e)`
+ * (bytes acknowledged or verified) nor above the total, and, without failed
+ * requests, never going down; the last event exact.
+ */
+function checkTransferProgress<E extends { loaded: number }>(events: readonly E[], total: number, done: (e: E) => number, failures: boolean): void {
+  for (const e of events) {
+    expect(e.loaded).toBeGreaterThanOrEqual(done(e));
+    expect(e.loaded).toBeLessThanOrEqual(total);
+  }
+  if (!failures) for (let i = 1; i < events.length; i++) expect(events[i]!.loaded).toBeGreaterThanOrEqual(events[i - 1]!.loaded);
+  expect(events.at(-1)).toMatchObject({ loaded: total, total });
+  expect(done(events.at(-1)!)).toBe(total);
+}
+
+/** Checks an upload's progress: one event per acknowledged part, with `acknowledged` growing; see {@link checkTransferProgress}. */
+export function checkUploadProgress(events: readonly UploadProgress[], total: number, parts: number, failures: boolean): void {
+  const acknowledgements = partEvents(events);
+  expect(acknowledgements).toHaveLength(parts);
+  for (let i = 1; i < acknowledgements.length; i++) expect(acknowledgements[i]!.acknowledged).toBeGreaterThan(acknowledgements[i - 1]!.acknowledged);
+  expect(new Set(acknowledgements.map((e) => e.part)).size).toBe(parts);
+  checkTransferProgress(events, total, (e) => e.acknowledged, failures);
+}
+
+/** Checks a download's progress: `completed` takes `steps` values (one per chunk, plus the first event of a resume); see {@link checkTransferProgress}. */
+export function checkDownloadProgress(events: readonly DownloadProgress[], total: number, steps: number, failures: boolean): void {
+  expect(new Set(events.map((e) => e.completed)).size).toBe(steps);
+  checkTransferProgress(events, total, (e) => e.completed, failures);
 }

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { downloadJobOutput, type DownloadProgress } from '../../src/transfer/download.js';
 import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
 import { uploadArchive, type UploadProgress } from '../../src/transfer/upload.js';
-import { startHarness, testBytes } from './harness.js';
+import { checkDownloadProgress, checkUploadProgress, startHarness, testBytes } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'resilience-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,18 +29,6 @@ function spec(operation: string, kind: string): string {
   return `${operation}:1#1:${kind},${operation}:0.1:${kind}`;
 }
 
-function checkUploadProgress(events: UploadProgress[]) {
-  expect(events).toHaveLength(PARTS);
-  expect(events.at(-1)).toMatchObject({ loaded: data.length, total: data.length, partsTotal: PARTS });
-  for (let i = 1; i < events.length; i++) expect(events[i]!.loaded).toBeGreaterThan(events[i - 1]!.loaded);
-  expect(new Set(events.map((e) => e.part)).size).toBe(PARTS);
-}
-
-function checkDownloadProgress(events: DownloadProgress[]) {
-  expect(events).toHaveLength(PARTS);
-  expect(events.at(-1)).toEqual({ loaded: data.length, total: data.length });
-  for (const e of events) expect(e.loaded).toBeLessThanOrEqual(data.length);
-}
 
 /**
  * Downloads the job's output to a file under fault injection and checks it:
@@ -53,7 +41,7 @@ async function downloadAndVerify(h: Awaited<ReturnType<typeof startHarness>>, jo
   const result = await downloadJobOutput({ ...h.target, jobId }, path, { chunkSize: MiB, concurrency: 4, retry, onProgress: (p) => down.push(p) });
   expect(result.treeHash).toBe(expected);
   expect(readFileSync(path).equals(data)).toBe(true);
-  checkDownloadProgress(down);
+  checkDownloadProgress(down, data.length, PARTS, true);
   expect(h.count('GetJobOutput')).toBeGreaterThan(PARTS);
 }
 
@@ -64,7 +52,8 @@ describe.each(['500', '503', 'throttle', '408', 'drop'])('with 10%% of requests 
       const up: UploadProgress[] = [];
       const archive = await uploadArchive(h.target, { body: createReadStream(file), partSize: MiB, concurrency: 4, multipartThreshold: MiB, retry, onProgress: (p) => up.push(p) });
       expect(archive.checksum).toBe(expected);
-      checkUploadProgress(up);
+      checkUploadProgress(up, data.length, PARTS, true);
+      expect(up.at(-1)).toMatchObject({ partsTotal: PARTS });
       expect(h.count('UploadMultipartPart')).toBeGreaterThan(PARTS);
       expect(await h.openUploads()).toBe(0);
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UploadError, ValidationError } from '../../src/errors.js';
 import { MiB, treeHash, uploadChecksums } from '../../src/transfer/tree-hash.js';
 import { uploadArchive, type UploadBody, type UploadProgress } from '../../src/transfer/upload.js';
-import { startHarness, testBytes, type Harness } from './harness.js';
+import { checkUploadProgress, partEvents, startHarness, testBytes, type Harness } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'upload-'));
 const data = testBytes(5 * MiB + 123);
@@ -41,12 +41,8 @@ function progressChecker() {
   return {
     events,
     onProgress: (p: UploadProgress) => events.push({ ...p }),
-    check(total: number, parts: number) {
-      const last = events.at(-1)!;
-      expect(last.loaded).toBe(total);
-      expect(events).toHaveLength(parts);
-      for (let i = 1; i < events.length; i++) expect(events[i]!.loaded).toBeGreaterThan(events[i - 1]!.loaded);
-      expect(new Set(events.map((e) => e.part)).size).toBe(parts);
+    check(total: number, parts: number, failures = false) {
+      checkUploadProgress(events, total, parts, failures);
     },
   };
 }
@@ -107,9 +103,10 @@ describe('uploadArchive, multipart', () => {
       onProgress: (p) => events.push({ ...p }),
     });
     expect(archive.size).toBe(3 * MiB);
-    expect(events.slice(0, 3).map((e) => e.total)).toEqual([undefined, undefined, undefined]);
-    expect(events.at(-1)).toEqual({ loaded: 3 * MiB, total: 3 * MiB, part: 3, partsTotal: 3 });
-    expect(events).toHaveLength(4);
+    const parts = partEvents(events);
+    expect(parts.slice(0, 3).map((e) => e.total)).toEqual([undefined, undefined, undefined]);
+    expect(events.at(-1)).toEqual({ loaded: 3 * MiB, acknowledged: 3 * MiB, total: 3 * MiB, part: 3, partsTotal: 3 });
+    expect(parts).toHaveLength(4);
   });
 
   it('checks a stream against the size it was promised', async () => {
@@ -127,7 +124,8 @@ describe('uploadArchive, single request', () => {
     expect(archive).toMatchObject({ checksum: expected, size: data.length, archiveDescription: 'one shot' });
     expect(archive.uploadId).toBeUndefined();
     expect(h.sent).toEqual(['UploadArchive']);
-    expect(progress.events).toEqual([{ loaded: data.length, total: data.length, part: 1, partsTotal: 1 }]);
+    expect(partEvents(progress.events)).toEqual([{ loaded: data.length, acknowledged: data.length, total: data.length, part: 1, partsTotal: 1 }]);
+    progress.check(data.length, 1);
     expect(h.sdkHashCalls.n).toBe(0);
   });
 
@@ -146,9 +144,11 @@ describe('uploadArchive, single request', () => {
 
   it('retries a failed single request', async () => {
     h.env.server.setFaults('UploadArchive:1#2:500');
-    const archive = await uploadArchive(h.target, { body: data, retry: fast });
+    const progress = progressChecker();
+    const archive = await uploadArchive(h.target, { body: data, retry: fast, onProgress: progress.onProgress });
     expect(archive.checksum).toBe(expected);
     expect(h.count('UploadArchive')).toBe(3);
+    progress.check(data.length, 1, true);
   });
 });
 
@@ -374,7 +374,7 @@ describe('uploadArchive, parts streamed from the file', () => {
       { streamPartsFromFile: true },
     );
     expect(archive.checksum).toBe(expected);
-    progress.check(data.length, 6);
+    progress.check(data.length, 6, true);
     expect(h.count('UploadMultipartPart')).toBeGreaterThan(6);
     expect(h.sdkHashCalls.n).toBe(0);
     expect(await h.openUploads()).toBe(openBefore);

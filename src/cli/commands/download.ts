@@ -2,12 +2,12 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { byteSize, positiveInt, seconds } from '../args.js';
+import { byteSize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
-import { refuseToOverwrite, waitForJob } from '../jobs-common.js';
+import { pollIntervalOption, refuseToOverwrite, waitForJob } from '../jobs-common.js';
 import { TransferProgress } from '../progress.js';
 import { withInterrupt } from '../signals.js';
 
@@ -63,7 +63,7 @@ export function registerDownload(program: Command): void {
     .argument('<file>', "where to write the archive; '-' writes it to standard output (verified chunk by chunk, not resumable)")
     .option('--wait', 'wait for the job to complete first')
     .option('--force', 'replace FILE if it already exists')
-    .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
+    .addOption(pollIntervalOption('with --wait'))
     .option('--concurrency <n>', 'ranged requests in flight (default 4)', (v) => positiveInt(v, '--concurrency'))
     .option('--chunk-size <size>', 'bytes per ranged request, 1MiB x 2^n (default chosen by size)', (v) => byteSize(v, '--chunk-size'))
     .addHelpText(

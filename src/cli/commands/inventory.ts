@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { runningInventoryJob, type InventoryArchive, type Job, type Vault } from '../../index.js';
-import { oneOf, seconds } from '../args.js';
+import { oneOf } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate, formatTable } from '../format.js';
 import { withInterrupt } from '../signals.js';
-import { refuseToOverwrite, saveJobOutput, waitForJob } from '../jobs-common.js';
+import { pollIntervalOption, refuseToOverwrite, saveJobOutput, waitForJob } from '../jobs-common.js';
 
 interface InventoryOptions {
   format: 'JSON' | 'CSV';
@@ -53,7 +53,7 @@ export function registerInventory(program: Command): void {
     .option('--output <file>', 'save the inventory document, exactly as Glacier returns it, to a file')
     .option('--force', 'replace the --output file if it already exists')
     .option('--new', 'request a new inventory even if one is already running')
-    .option('--poll-interval <seconds>', 'seconds between status checks with --wait', (v) => seconds(v, '--poll-interval'))
+    .addOption(pollIntervalOption('with --wait'))
     .addHelpText(
       'after',
       `

@@ -1,12 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { isInventoryStale, newestInventoryJob, type Job } from '../../index.js';
-import { positiveInt, seconds } from '../args.js';
+import { positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output, type GlobalOptions } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate } from '../format.js';
-import { waitForJob } from '../jobs-common.js';
+import { pollIntervalOption, waitForJob } from '../jobs-common.js';
 import { TransferProgress } from '../progress.js';
 import { defaultStatePath, readState, StateLog, type PurgeState } from '../purge-state.js';
 import { withInterrupt } from '../signals.js';
@@ -89,7 +89,7 @@ export function registerPurge(program: Command): void {
     .option('--concurrency <n>', 'deletions in flight at once', (v) => positiveInt(v, '--concurrency'), 8)
     .option('--state <file>', 'state file that makes the purge resumable (default under ~/.local/state/glacier-resource/)')
     .option('--new-inventory', 'ignore earlier inventories and state; request a fresh inventory')
-    .option('--poll-interval <seconds>', 'seconds between inventory job status checks', (v) => seconds(v, '--poll-interval'))
+    .addOption(pollIntervalOption('while waiting for an inventory'))
     .addHelpText(
       'after',
       `
