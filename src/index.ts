@@ -176,7 +176,7 @@ export {
   type ArchiveName,
   type ArchiveNamer,
 } from './export/export-vault.js';
-export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend } from './export/ledger.js';
+export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend, type PlannedArchive } from './export/ledger.js';
 export { ExportClock, Pacer, type PacingOptions, type PacingWait } from './export/pacing.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.

@@ -8,7 +8,10 @@
  *
  * @module
  */
-import { mkdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Job } from '../resources/job.js';
@@ -17,7 +20,7 @@ import type { Tier } from '../validation.js';
 import type { InventoryArchive } from '../transfer/inventory.js';
 import { isTransientError } from '../transfer/retry.js';
 import { newestInventoryJob } from './inventory-source.js';
-import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts } from './ledger.js';
+import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type PlannedArchive } from './ledger.js';
 import { ExportClock, Pacer } from './pacing.js';
 
 /** The folder inside the target that holds the ledger and files being downloaded. */
@@ -31,11 +34,20 @@ export interface ArchiveName {
   mtime?: number;
 }
 
-/** Chooses the names of a plan's archives, in inventory order (each name unique). */
-export type ArchiveNamer = (archives: readonly InventoryArchive[]) => ArchiveName[];
+/**
+ * Chooses the names of a plan's archives. It is given the archives one by
+ * one, in inventory order, and must give each a name unique in the plan; a
+ * namer may keep state (the names given so far), so each plan makes a new one.
+ */
+export interface ArchiveNamer {
+  /** The name of the next archive. */
+  name(archive: InventoryArchive): ArchiveName;
+}
 
-/** Names every archive by its id: `<archive id>`. */
-export const idNames: ArchiveNamer = (archives) => archives.map((a) => ({ path: a.archiveId }));
+/** A namer that names every archive by its id. */
+export function idNames(): ArchiveNamer {
+  return { name: (a) => ({ path: a.archiveId }) };
+}
 
 /** Progress of an export, as reported to `onProgress`. */
 export interface ExportProgress {
@@ -61,8 +73,8 @@ export interface ExportOptions {
   bytesPerDay?: number;
   /** Most jobs started but not yet downloaded (default 100). */
   maxJobsInFlight?: number;
-  /** Chooses file names (default {@link idNames}). */
-  names?: ArchiveNamer;
+  /** Makes the namer of the plan (default {@link idNames}). */
+  names?: () => ArchiveNamer;
   /** Which archives to export (default all). */
   filter?: (archive: InventoryArchive, name: ArchiveName) => boolean;
   /** An inventory job id to plan from (default: the newest whole-vault inventory, else a new one). */
@@ -101,10 +113,13 @@ export interface ExportReport {
 
 /** Writes the manifest of a ledger to `path` (atomically: a temporary file, then a rename). */
 export async function writeManifest(ledger: ExportLedger, path: string): Promise<void> {
-  const lines = ledger
-    .inState(['pending', 'starting', 'requested', 'verified', 'deleted', 'failed'])
-    .map((a) => JSON.stringify({ archiveId: a.archiveId, path: a.name, size: a.size, treeHash: a.treeHash, status: a.state, ...(a.error ? { error: a.error } : {}) }));
-  await writeFile(`${path}.tmp`, lines.length > 0 ? `${lines.join('\n')}\n` : '');
+  const out = createWriteStream(`${path}.tmp`);
+  const lines = (function* () {
+    for (const a of ledger.all()) {
+      yield `${JSON.stringify({ archiveId: a.archiveId, path: a.name, size: a.size, treeHash: a.treeHash, status: a.state, ...(a.error ? { error: a.error } : {}) })}\n`;
+    }
+  })();
+  await pipeline(Readable.from(lines), out);
   await rename(`${path}.tmp`, path);
 }
 
@@ -182,16 +197,21 @@ async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLe
     if (job.statusCode === 'Failed') throw new Error(`Inventory job ${job.id} failed: ${job.statusMessage ?? 'no reason given'}. Run the export again to request a new one.`);
     await clock.sleep(wait, o.signal);
   }
-  const archives: InventoryArchive[] = [];
-  for await (const a of job.inventory()) archives.push(a);
-  const names = (o.names ?? idNames)(archives);
-  const planned = archives.flatMap((a, i) => {
-    let name = names[i]!;
+  // Streamed: the inventory is read, named and recorded in batches, never held whole.
+  const namer = (o.names ?? idNames)();
+  let batch: PlannedArchive[] = [];
+  for await (const a of job.inventory()) {
+    let name = namer.name(a);
     if (placeUnder(to, name.path) === undefined) name = { path: `unnamed/${a.archiveId}` };
-    if (o.filter && !o.filter(a, name)) return [];
-    return [{ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null }];
-  });
-  ledger.recordPlan(planned);
+    if (o.filter && !o.filter(a, name)) continue;
+    batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null });
+    if (batch.length >= 10_000) {
+      ledger.addToPlan(batch);
+      batch = [];
+    }
+  }
+  ledger.addToPlan(batch);
+  ledger.completePlan();
 }
 
 /**

@@ -66,6 +66,9 @@ export interface ArchiveTally {
   bytes: number;
 }
 
+/** An archive as the plan records it. */
+export type PlannedArchive = Omit<LedgerArchive, 'state' | 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>;
+
 /** Counts of archives and bytes per state. */
 export type LedgerCounts = Record<ArchiveState, ArchiveTally>;
 
@@ -85,8 +88,12 @@ export interface ExportLedger {
   setMeta(key: string, value: unknown): void;
   /** True once the plan (every archive) is recorded. */
   planned(): boolean;
-  /** Records the plan: every archive, `pending`, and marks it complete. Runs once. */
-  recordPlan(archives: Iterable<Omit<LedgerArchive, 'state' | 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>>): void;
+  /** Adds archives to the plan, `pending` (archives already in it are left as they are); one transaction. */
+  addToPlan(archives: Iterable<PlannedArchive>): void;
+  /** Marks the plan complete: every archive of the inventory is in it. */
+  completePlan(): void;
+  /** Every archive, oldest first, read in batches (never all in memory). */
+  all(): Iterable<LedgerArchive>;
   /** Archives in these states, oldest first (by CreationDate, then id), at most `limit`. */
   inState(states: readonly ArchiveState[], limit?: number): LedgerArchive[];
   /** One archive. */
@@ -122,6 +129,7 @@ CREATE TABLE IF NOT EXISTS archives (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS archives_by_state ON archives (state, created, archive_id);
+CREATE INDEX IF NOT EXISTS archives_by_creation ON archives (created, archive_id);
 CREATE TABLE IF NOT EXISTS spend (at INTEGER NOT NULL, bytes INTEGER NOT NULL, archive_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS spend_by_time ON spend (at);
 `;
@@ -200,17 +208,33 @@ export class SqliteLedger implements ExportLedger {
     return this.getMeta<boolean>('planned') === true;
   }
 
-  /** {@inheritDoc ExportLedger.recordPlan} */
-  recordPlan(archives: Iterable<Omit<LedgerArchive, 'state' | 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>>): void {
+  /** {@inheritDoc ExportLedger.addToPlan} */
+  addToPlan(archives: Iterable<PlannedArchive>): void {
     const insert = this.#db.prepare(
       "INSERT OR IGNORE INTO archives(archive_id, name, size, tree_hash, created, mtime, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
     );
     this.#db.transaction(() => {
       const now = Date.now();
       for (const a of archives) insert.run(a.archiveId, a.name, a.size, a.treeHash, a.created, a.mtime, now);
-      this.setMeta('planned', true);
     })();
     this.#counts = undefined;
+  }
+
+  /** {@inheritDoc ExportLedger.completePlan} */
+  completePlan(): void {
+    this.setMeta('planned', true);
+  }
+
+  /** {@inheritDoc ExportLedger.all} */
+  *all(): Iterable<LedgerArchive> {
+    let after = { created: '', id: '' };
+    for (;;) {
+      const rows = this.#db.prepare('SELECT * FROM archives WHERE (created, archive_id) > (?, ?) ORDER BY created, archive_id LIMIT 5000').all(after.created, after.id) as Row[];
+      for (const r of rows) yield fromRow(r);
+      const last = rows.at(-1);
+      if (!last || rows.length < 5000) return;
+      after = { created: last.created, id: last.archive_id };
+    }
   }
 
   /** {@inheritDoc ExportLedger.inState} */
