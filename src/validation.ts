@@ -141,6 +141,27 @@ export type RangeInput =
     };
 
 /**
+ * Checks the two ends of an inclusive byte range given as `{ start, end }`,
+ * with one clear message for each way it can be wrong: not an object with
+ * `start` and `end` (an array, say), an end that is not a whole number, a
+ * negative or fractional one, or an end before the start. `what` names the
+ * range in messages, `form` is the string form the caller also accepts.
+ */
+export function checkRangeBounds(range: unknown, parameter: string, what: string, form: string): { start: number; end: number } {
+  if (typeof range !== 'object' || range === null || Array.isArray(range) || !('start' in range) || !('end' in range)) {
+    throw new ValidationError(parameter, `Invalid ${what} ${JSON.stringify(range)}: give "${form}" or an object { start, end } (byte offsets, inclusive).`);
+  }
+  const { start, end } = range as { start: unknown; end: unknown };
+  for (const [name, value] of [['start', start], ['end', end]] as const) {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new ValidationError(parameter, `Invalid ${what}: its ${name} is ${JSON.stringify(value)}; it must be a whole number of bytes, 0 or more.`);
+    }
+  }
+  if ((end as number) < (start as number)) throw new ValidationError(parameter, `Invalid ${what} ${String(start)}-${String(end)}: the end must not come before the start.`);
+  return { start: start as number, end: end as number };
+}
+
+/**
  * Checks a retrieval range (`RetrievalByteRange`): `start-end`, inclusive,
  * starting on a 1 MiB boundary and ending one byte before a 1 MiB boundary
  * (or at the archive's last byte, when `archiveSize` is known). Returns the
@@ -157,11 +178,9 @@ export function validateRetrievalRange(range: RangeInput, archiveSize?: number, 
     start = Number(m[1]);
     end = Number(m[2]);
   } else {
-    ({ start, end } = range);
+    ({ start, end } = checkRangeBounds(range, parameter, 'range', 'start-end'));
   }
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new ValidationError(parameter, `Invalid range ${start}-${end}: the end must not come before the start.`);
-  }
+  if (end < start) throw new ValidationError(parameter, `Invalid range ${start}-${end}: the end must not come before the start.`);
   if (!isMegabyteAligned(start, end, archiveSize)) {
     throw new ValidationError(
       parameter,

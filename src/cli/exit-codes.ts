@@ -13,6 +13,7 @@
  * | 6 | A job failed, or is not ready yet, or waiting for it timed out. |
  * | 7 | An upload failed; its upload id is printed so that `--resume` can continue it. |
  * | 130 | Interrupted (Ctrl-C). Uploads, downloads and purges can be resumed. |
+ * | 141 | Standard output was closed by its reader (`download ... - \| head`); nothing else is printed. |
  *
  * @module
  */
@@ -38,6 +39,8 @@ export const ExitCode = {
   UPLOAD: 7,
   /** Interrupted by a signal. */
   INTERRUPTED: 130,
+  /** Standard output was closed by its reader (`| head`): the status of a process killed by SIGPIPE. */
+  BROKEN_PIPE: 141,
 } as const;
 
 /** One of the values of {@link ExitCode}. */

@@ -22,6 +22,7 @@ Exit codes:
   6    job failed, not ready yet, or the wait timed out
   7    upload failed; resume it with: glacier upload FILE --vault NAME --resume UPLOAD_ID
   130  interrupted; upload, download and purge can be resumed
+  141  standard output closed by its reader (download ... - | head)
 
 Archive, job and upload ids may start with '-'; they work as they are
 (putting them after '--' works too).

@@ -17,6 +17,7 @@ import {
   type StatusCode,
 } from '@aws-sdk/client-glacier';
 import { ValidationError } from '../errors.js';
+import { checkRangeBounds } from '../validation.js';
 import { downloadJobOutput, type DownloadOptions, type DownloadResult, type JobOutputSource } from '../transfer/download.js';
 import { readInventory, type InventoryReader } from '../transfer/inventory.js';
 import { waitForJobCompletion, type JobWaitOptions } from '../waiters/job-completion.js';
@@ -71,14 +72,10 @@ function outputRange(range: GetOutputOptions['range']): string | undefined {
     if (!m) throw new ValidationError('range', `Invalid range ${JSON.stringify(range)}: write it as "bytes=start-end", inclusive.`);
     start = Number(m[1]);
     end = Number(m[2]);
-  } else if (typeof range === 'object' && range !== null) {
-    ({ start, end } = range);
   } else {
-    throw new ValidationError('range', `Invalid range ${JSON.stringify(range)}: use "bytes=start-end" or { start, end }.`);
+    ({ start, end } = checkRangeBounds(range, 'range', 'range', 'bytes=start-end'));
   }
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new ValidationError('range', `Invalid range ${start}-${end}: the end must not come before the start.`);
-  }
+  if (end < start) throw new ValidationError('range', `Invalid range ${start}-${end}: the end must not come before the start.`);
   return `bytes=${start}-${end}`;
 }
 

@@ -15,6 +15,7 @@ import {
 import { ResourceCollection, type ListFilter } from '../collections/collection.js';
 import { partsSource } from '../collections/sources.js';
 import { ValidationError } from '../errors.js';
+import { checkRangeBounds } from '../validation.js';
 import { Archive, type ArchiveData } from './archive.js';
 import { Resource, defineAccessors, hydrate, responseData, responseId } from './base.js';
 import { MULTIPART_UPLOAD_MODEL } from './model.js';
@@ -72,14 +73,10 @@ function partRange(range: UploadPartOptions['range']): { header: string; length:
     if (!m) throw new ValidationError('range', `Invalid part range ${JSON.stringify(range)}: write it as "bytes start-end/*", inclusive.`);
     start = Number(m[1]);
     end = Number(m[2]);
-  } else if (typeof range === 'object' && range !== null) {
-    ({ start, end } = range);
   } else {
-    throw new ValidationError('range', `Invalid part range ${JSON.stringify(range)}: use "bytes start-end/*" or { start, end }.`);
+    ({ start, end } = checkRangeBounds(range, 'range', 'part range', 'bytes start-end/*'));
   }
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-    throw new ValidationError('range', `Invalid part range ${start}-${end}: the end must not come before the start.`);
-  }
+  if (end < start) throw new ValidationError('range', `Invalid part range ${start}-${end}: the end must not come before the start.`);
   return { header: `bytes ${start}-${end}/*`, length: end - start + 1 };
 }
 

@@ -51,6 +51,10 @@ async function checkTarget(file: string): Promise<void> {
   });
   const target = await stat(file).catch(() => undefined);
   if (target?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; give a file name`, ExitCode.USAGE);
+  // A finished download is renamed over its target: never over a device, a FIFO or a socket (even with --force).
+  if (target && !target.isFile()) {
+    throw new CliError(`cannot write ${file}: it exists and is not a regular file (a device, FIFO or socket); give a file name, or '-' to write to standard output`, ExitCode.USAGE);
+  }
 }
 
 /** `glacier download NAME JOB_ID FILE`: a verified, resumable download of a retrieval job's output. */
@@ -78,6 +82,14 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
       const output = new Output(opts);
       const toStdout = file === '-';
       if (toStdout && opts.json) throw new CliError("--json cannot be used when the archive itself goes to standard output ('-')", ExitCode.USAGE);
+      // A reader that stops early (`| head`, a tar that is done) closes the pipe: stop quietly,
+      // with the status a process killed by SIGPIPE has, as Unix tools do.
+      if (toStdout) {
+        process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EPIPE') process.exit(ExitCode.BROKEN_PIPE);
+          throw error;
+        });
+      }
       if (!toStdout) await checkTarget(file);
       if (!toStdout && !options.force) await refuseToOverwrite(file);
       const job = connect(opts).Vault(opts.account, vaultName).Job(jobId);
