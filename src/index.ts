@@ -167,16 +167,37 @@ import './export/vault-export.js';
 export {
   exportVault,
   writeManifest,
-  idNames,
-  placeUnder,
-  EXPORT_STATE_DIR,
   type ExportOptions,
   type ExportReport,
   type ExportProgress,
-  type ArchiveName,
-  type ArchiveNamer,
 } from './export/export-vault.js';
 export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend, type PlannedArchive } from './export/ledger.js';
+export {
+  decodeDescription,
+  safeRelativePath,
+  autoNames,
+  idNames,
+  placeUnder,
+  EXPORT_STATE_DIR,
+  type ArchiveName,
+  type ArchiveNamer,
+  type DescriptionFormat,
+  type DecodedDescription,
+  type AutoNamer,
+  type NameCollision,
+} from './export/names.js';
+export {
+  planExport,
+  planVaultExport,
+  plannedArchives,
+  namerFor,
+  GLACIER_RETRIEVAL_PRICES,
+  type ExportPlan,
+  type PlanOptions,
+  type PriceTable,
+  type TierPrice,
+  type TierEstimate,
+} from './export/plan.js';
 export { ExportClock, Pacer, type PacingOptions, type PacingWait } from './export/pacing.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.

@@ -13,41 +13,17 @@ import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import type { Tier } from '../validation.js';
 import type { InventoryArchive } from '../transfer/inventory.js';
 import { isTransientError } from '../transfer/retry.js';
 import { newestInventoryJob } from './inventory-source.js';
+import { EXPORT_STATE_DIR, placeUnder, type ArchiveName, type ArchiveNamer } from './names.js';
+import { plannedArchives } from './plan.js';
 import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type PlannedArchive } from './ledger.js';
 import { ExportClock, Pacer } from './pacing.js';
-
-/** The folder inside the target that holds the ledger and files being downloaded. */
-export const EXPORT_STATE_DIR = '.glacier-export';
-
-/** A name chosen for an archive: a safe path relative to the target, and a modification time if known. */
-export interface ArchiveName {
-  /** Relative path (no `..`, not absolute). */
-  path: string;
-  /** Modification time to restore, ms since the epoch. */
-  mtime?: number;
-}
-
-/**
- * Chooses the names of a plan's archives. It is given the archives one by
- * one, in inventory order, and must give each a name unique in the plan; a
- * namer may keep state (the names given so far), so each plan makes a new one.
- */
-export interface ArchiveNamer {
-  /** The name of the next archive. */
-  name(archive: InventoryArchive): ArchiveName;
-}
-
-/** A namer that names every archive by its id. */
-export function idNames(): ArchiveNamer {
-  return { name: (a) => ({ path: a.archiveId }) };
-}
 
 /** Progress of an export, as reported to `onProgress`. */
 export interface ExportProgress {
@@ -73,9 +49,18 @@ export interface ExportOptions {
   bytesPerDay?: number;
   /** Most jobs started but not yet downloaded (default 100). */
   maxJobsInFlight?: number;
-  /** Makes the namer of the plan (default {@link idNames}). */
-  names?: () => ArchiveNamer;
-  /** Which archives to export (default all). */
+  /**
+   * How files are named: `auto` (the default) decodes the archive
+   * descriptions (see `decodeDescription`), `id` names each file by its
+   * archive id, a function gives each archive's path (made safe and
+   * de-duplicated like decoded ones), and a namer factory takes over entirely.
+   */
+  names?: 'auto' | 'id' | ((archive: InventoryArchive) => string) | { namer: () => ArchiveNamer };
+  /** Only archives whose name matches one of these globs (`**` crosses folders); default all. */
+  include?: readonly string[];
+  /** No archive whose name matches one of these globs. */
+  exclude?: readonly string[];
+  /** Which archives to export, after include and exclude (default all). */
   filter?: (archive: InventoryArchive, name: ArchiveName) => boolean;
   /** An inventory job id to plan from (default: the newest whole-vault inventory, else a new one). */
   inventoryJobId?: string;
@@ -129,14 +114,6 @@ function errorName(err: unknown): string {
 
 function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}
-
-/** The path of `name` under `to`, or undefined when it would leave `to` or enter the export's own folder. */
-export function placeUnder(to: string, name: string): string | undefined {
-  const path = resolve(to, name);
-  if (!path.startsWith(to + sep)) return undefined;
-  const first = path.slice(to.length + 1).split(sep)[0];
-  return first === EXPORT_STATE_DIR ? undefined : path;
 }
 
 /** Exports a whole vault to a directory; resolves when done, after one pass with `once`, or rejects when `signal` aborts. */
@@ -198,12 +175,8 @@ async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLe
     await clock.sleep(wait, o.signal);
   }
   // Streamed: the inventory is read, named and recorded in batches, never held whole.
-  const namer = (o.names ?? idNames)();
   let batch: PlannedArchive[] = [];
-  for await (const a of job.inventory()) {
-    let name = namer.name(a);
-    if (placeUnder(to, name.path) === undefined) name = { path: `unnamed/${a.archiveId}` };
-    if (o.filter && !o.filter(a, name)) continue;
+  for await (const { archive: a, name } of plannedArchives(job.inventory(), o, to)) {
     batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null });
     if (batch.length >= 10_000) {
       ledger.addToPlan(batch);

@@ -5,9 +5,10 @@
  * and ends with every file verified. Also `--status`, `--once` and the
  * confirmation `--delete-after-verify` needs.
  */
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { GlacierClient, InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resource, SqliteLedger, type ServiceResource } from '../../src/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../src/local/index.js';
@@ -109,5 +110,54 @@ describe('glacier export', () => {
     const vault = glacier.Vault('-', 'small');
     await vault.load();
     expect(vault.numberOfArchives).toBe(0);
+  }, 120_000);
+
+  it('--plan counts what the run then does; hostile and colliding names all land inside the target, none lost', async () => {
+    const dataDir = join(root, 'odd-endpoint');
+    await seedVault({ dataDir, vault: 'odd', archives: 100, descriptions: 'mixed', seed: 9 });
+    const g2 = await startLocalGlacier({ dataDir, jobDelay: 0 });
+    const client = new GlacierClient({ region: 'us-east-1', endpoint: g2.endpoint, credentials: TEST_CREDENTIALS });
+    try {
+      const mt2 = (filename: string) => `mt2 ${Buffer.from(JSON.stringify({ filename, mtime: '20200101T000000Z' })).toString('base64url')}`;
+      for (const description of [mt2('../../outside'), mt2('/etc/passwd'), mt2('nul\u0000byte'), mt2('x/'.repeat(10) + 'y'.repeat(600)), '../../x', 'a'.repeat(1024), mt2('.glacier-export/ledger.sqlite')]) {
+        await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'odd', body: Buffer.from(description.slice(0, 50)), archiveDescription: description }));
+      }
+      await client.send(new InitiateJobCommand({ accountId: '-', vaultName: 'odd', jobParameters: { Type: 'inventory-retrieval' } }));
+      const to = join(root, 'odd-out');
+      const env = cliEnv(g2.endpoint);
+      const planned = await runCli(['export', 'odd', '--to', to, '--plan', '--json'], env);
+      expect(planned.code, planned.stderr).toBe(0);
+      const plan = JSON.parse(planned.stdout) as { archives: number; bytes: number; collisions: unknown[]; undecodable: number; inventoryArchives: number };
+      expect(plan.inventoryArchives).toBe(107);
+      expect(plan.archives).toBe(107);
+      expect(plan.collisions.length).toBeGreaterThan(0);
+      expect(plan.undecodable).toBeGreaterThan(0);
+      const human = await runCli(['export', 'odd', '--to', to, '--plan'], env);
+      expect(human.stdout).toMatch(/Bulk .* about \$/);
+      const run = await runCli(['export', 'odd', '--to', to, '--json', '--no-progress'], env);
+      expect(run.code, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout) as { counts: { verified: { archives: number; bytes: number } } };
+      expect(report.counts.verified.archives).toBe(plan.archives);
+      expect(report.counts.verified.bytes).toBe(plan.bytes);
+      const files: string[] = [];
+      const walk = async (dir: string): Promise<void> => {
+        for (const e of await readdir(dir, { withFileTypes: true })) {
+          const path = join(dir, e.name);
+          if (dir === to && e.name === '.glacier-export') continue;
+          if (e.isDirectory()) await walk(path);
+          else files.push(path);
+        }
+      };
+      await walk(to);
+      expect(files).toHaveLength(plan.archives);
+      for (const f of files) expect((await realpath(f)).startsWith(to + sep)).toBe(true);
+      expect(files.some((f) => f.includes(`${sep}photos${sep}`))).toBe(true);
+      expect(files.some((f) => f.endsWith(`${sep}outside`))).toBe(true);
+      const include = await runCli(['export', 'odd', '--to', join(root, 'odd-some'), '--plan', '--json', '--include', 'photos/**', '--exclude', '**/*.jpg'], env);
+      expect((JSON.parse(include.stdout) as { archives: number }).archives).toBe(0);
+    } finally {
+      client.destroy();
+      await g2.close();
+    }
   }, 120_000);
 });

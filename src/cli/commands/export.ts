@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXPORT_STATE_DIR, SqliteLedger, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
+import { EXPORT_STATE_DIR, planVaultExport, SqliteLedger, type ExportPlan, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
 import { byteSize, oneOf, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -12,6 +12,10 @@ import { withInterrupt } from '../signals.js';
 
 interface ExportCliOptions {
   to: string;
+  plan?: boolean;
+  names: 'auto' | 'id';
+  include: string[];
+  exclude: string[];
   tier: Tier;
   bytesPerDay?: number;
   maxJobs: number;
@@ -42,6 +46,23 @@ function summary(counts: LedgerCounts, total: number): string {
   return parts.join(', ');
 }
 
+function describePlan(p: ExportPlan & { inventoryJobId: string }): string {
+  const lines = [
+    `From inventory job ${p.inventoryJobId}: ${p.archives} of ${p.inventoryArchives} archive(s) to export, ${formatBytes(p.bytes)}.`,
+    `Retrieval estimate (${p.prices.source}, prices of ${p.prices.date}):`,
+  ];
+  for (const [tier, e] of Object.entries(p.tiers)) {
+    lines.push(`  ${tier.padEnd(9)} ${e.requests} request(s), ${e.gb.toFixed(2)} GB: about $${e.cost.toFixed(2)}${tier === p.tier ? '  <- chosen' : ''}`);
+  }
+  lines.push(`Expected duration with ${p.tier}: about ${p.expectedDays.toFixed(1)} day(s).`);
+  if (p.undecodable > 0) lines.push(`${p.undecodable} description(s) do not decode: those files are named unnamed/<archive id>.`);
+  if (p.collisions.length > 0) {
+    lines.push(`${p.collisions.length} name collision(s), resolved with a suffix:`);
+    for (const c of p.collisions.slice(0, 10)) lines.push(`  ${c.wanted} -> ${c.given}`);
+  }
+  return lines.join('\n');
+}
+
 async function confirmDeletion(vault: string): Promise<void> {
   if (!process.stdin.isTTY) {
     throw new CliError(`--delete-after-verify deletes each exported archive from ${vault}; pass --yes to confirm`, ExitCode.USAGE);
@@ -65,6 +86,10 @@ export function registerExport(program: Command): void {
     .option('--tier <tier>', 'retrieval tier: Bulk (cheapest, default), Standard or Expedited', oneOf(['Bulk', 'Standard', 'Expedited'] as const, '--tier'), 'Bulk')
     .option('--bytes-per-day <size>', 'most bytes of retrievals started in any 24 h (e.g. 500GiB)', (v) => byteSize(v, '--bytes-per-day'))
     .option('--max-jobs <n>', 'most jobs started but not yet downloaded', (v) => positiveInt(v, '--max-jobs'), 100)
+    .option('--names <how>', "file names: auto (decoded from the descriptions mt-aws-glacier, FastGlacier, CloudBerry and others write) or id", oneOf(['auto', 'id'] as const, '--names'), 'auto')
+    .option('--include <glob>', 'only archives whose name matches (repeatable; ** crosses folders)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--exclude <glob>', 'no archive whose name matches (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+    .option('--plan', 'print what the export would take and cost; change nothing')
     .option('--inventory <job-id>', 'plan from this inventory job (default: the newest whole-vault inventory, else a new one)')
     .option('--once', 'one pass: start what the budget allows, download what is ready, print what remains, exit (for cron)')
     .option('--status', "print the ledger's state without touching the vault")
@@ -96,9 +121,21 @@ appears under its name only once its tree hash matched the inventory's.`,
         }
         return;
       }
-      if (options.deleteAfterVerify && !options.yes) await confirmDeletion(vaultName);
       const glacier = connect(opts);
       const vault = glacier.Vault(opts.account, vaultName);
+      const selection = { names: options.names, include: options.include, exclude: options.exclude };
+      if (options.plan) {
+        const plan = await planVaultExport(vault, {
+          ...selection,
+          to,
+          tier: options.tier,
+          ...(options.bytesPerDay !== undefined ? { bytesPerDay: options.bytesPerDay } : {}),
+          ...(options.inventory !== undefined ? { inventoryJobId: options.inventory } : {}),
+        });
+        output.result(plan, () => describePlan(plan));
+        return;
+      }
+      if (options.deleteAfterVerify && !options.yes) await confirmDeletion(vaultName);
       await vault.load();
       let lastNote = 0;
       const onProgress = (p: ExportProgress) => {
@@ -112,6 +149,7 @@ appears under its name only once its tree hash matched the inventory's.`,
         report = await withInterrupt((signal) =>
           vault.export({
             to,
+            ...selection,
             tier: options.tier,
             maxJobsInFlight: options.maxJobs,
             concurrency: options.concurrency,
