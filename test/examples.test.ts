@@ -123,10 +123,15 @@ describe('examples/', () => {
     const dir = join(work, 'restored');
     const r = await runExample('bulk-retrieval.ts', ['bulk-vault', dir, 'Standard']);
     expect(r.code, r.stderr).toBe(0);
-    expect((await readdir(dir)).sort()).toEqual(['photos-a.tar', 'photos-b.tar']);
+    expect((await readdir(dir)).filter((n) => n !== '.glacier-export').sort()).toEqual(['photos-a.tar', 'photos-b.tar']);
+    expect(await readdir(join(dir, '.glacier-export'))).toContain('manifest.jsonl');
     expect((await readFile(join(dir, 'photos-a.tar'))).equals(a)).toBe(true);
     expect((await readFile(join(dir, 'photos-b.tar'))).equals(b)).toBe(true);
     expect(r.stdout).toContain('2 archives restored');
+    // The same command again finds everything done.
+    const again = await runExample('bulk-retrieval.ts', ['bulk-vault', dir, 'Standard']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('2 archives restored');
   }, 60_000);
 
   it('empty-vault.ts reports first, then deletes every archive and the vault with --yes', async () => {

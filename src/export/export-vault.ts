@@ -21,7 +21,7 @@ import type { InventoryArchive } from '../transfer/inventory.js';
 import { isTransientError } from '../transfer/retry.js';
 import { newestInventoryJob } from './inventory-source.js';
 import { EXPORT_STATE_DIR, placeUnder, type ArchiveName, type ArchiveNamer } from './names.js';
-import { plannedArchives } from './plan.js';
+import { countArchives, plannedArchives } from './plan.js';
 import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type PlannedArchive } from './ledger.js';
 import { ExportClock, Pacer } from './pacing.js';
 
@@ -90,6 +90,10 @@ export interface ExportReport {
   counts: LedgerCounts;
   /** True when every archive is verified (or deleted after it) or failed. */
   finished: boolean;
+  /** Archives of the inventory the filters left out. */
+  skipped: number;
+  /** Retrieval requests started (all runs, retries included), with their tier, and the bytes they retrieve. */
+  requests: { tier: Tier; count: number; bytes: number };
   /** The ledger's path, for the default ledger. */
   ledgerPath?: string;
   /** The manifest written at the end: one JSON line per archive (id, path, size, tree hash, status, error). */
@@ -154,7 +158,10 @@ async function run(vault: Vault, o: ExportOptions, to: string, staging: string, 
     if (finished || o.once) {
       const manifestPath = join(dirname(staging), 'manifest.jsonl');
       await writeManifest(ledger, manifestPath);
-      return { total, counts, finished, manifestPath, ...(ledgerPath ? { ledgerPath } : {}) };
+      const spent = ledger.spentTotal();
+      const skipped = (ledger.getMeta<number>('inventoryArchives') ?? total) - total;
+      const requests = { tier: o.tier ?? 'Bulk', count: spent.requests, bytes: spent.bytes };
+      return { total, counts, finished, skipped, requests, manifestPath, ...(ledgerPath ? { ledgerPath } : {}) };
     }
     pollMs = progressed > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
     report('waiting');
@@ -176,7 +183,8 @@ async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLe
   }
   // Streamed: the inventory is read, named and recorded in batches, never held whole.
   let batch: PlannedArchive[] = [];
-  for await (const { archive: a, name } of plannedArchives(job.inventory(), o, to)) {
+  const counter = countArchives(job.inventory());
+  for await (const { archive: a, name } of plannedArchives(counter.archives, o, to)) {
     batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null });
     if (batch.length >= 10_000) {
       ledger.addToPlan(batch);
@@ -184,6 +192,7 @@ async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLe
     }
   }
   ledger.addToPlan(batch);
+  ledger.setMeta('inventoryArchives', counter.count);
   ledger.completePlan();
 }
 

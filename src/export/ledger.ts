@@ -104,6 +104,8 @@ export interface ExportLedger {
   spend(at: number, bytes: number, archiveId: string): void;
   /** Bytes of retrieval started at or after `since`. */
   spentSince(since: number): number;
+  /** Retrievals started so far (all runs), and their bytes. */
+  spentTotal(): { requests: number; bytes: number };
   /** The oldest spend at or after `since`, if any (when the window next frees budget). */
   oldestSpendSince(since: number): Spend | undefined;
   /** Archives and bytes per state. */
@@ -279,6 +281,11 @@ export class SqliteLedger implements ExportLedger {
   /** {@inheritDoc ExportLedger.spentSince} */
   spentSince(since: number): number {
     return this.#db.prepare('SELECT coalesce(sum(bytes), 0) FROM spend WHERE at >= ?').pluck().get(since) as number;
+  }
+
+  /** {@inheritDoc ExportLedger.spentTotal} */
+  spentTotal(): { requests: number; bytes: number } {
+    return this.#db.prepare('SELECT count(*) AS requests, coalesce(sum(bytes), 0) AS bytes FROM spend').get() as { requests: number; bytes: number };
   }
 
   /** {@inheritDoc ExportLedger.oldestSpendSince} */

@@ -117,6 +117,22 @@ export async function* plannedArchives(
   }
 }
 
+/** Passes an inventory through, counting its archives. */
+export function countArchives(inventory: AsyncIterable<InventoryArchive>): { archives: AsyncIterable<InventoryArchive>; readonly count: number } {
+  let count = 0;
+  return {
+    archives: (async function* () {
+      for await (const a of inventory) {
+        count++;
+        yield a;
+      }
+    })(),
+    get count() {
+      return count;
+    },
+  };
+}
+
 /** Options of {@link planExport}. */
 export interface PlanOptions extends Pick<ExportOptions, 'names' | 'include' | 'exclude' | 'filter' | 'tier' | 'bytesPerDay'> {
   /** The target directory (names that would leave it are replaced; default the current directory). */
@@ -129,16 +145,10 @@ export interface PlanOptions extends Pick<ExportOptions, 'names' | 'include' | '
 export async function planExport(inventory: AsyncIterable<InventoryArchive>, options: PlanOptions = {}): Promise<ExportPlan> {
   const prices = options.prices ?? GLACIER_RETRIEVAL_PRICES;
   const namer = namerFor(options.names);
-  let inventoryArchives = 0;
-  const counted = (async function* () {
-    for await (const a of inventory) {
-      inventoryArchives++;
-      yield a;
-    }
-  })();
+  const counter = countArchives(inventory);
   let archives = 0;
   let bytes = 0;
-  for await (const { archive } of plannedArchives(counted, options, options.to ?? process.cwd(), namer)) {
+  for await (const { archive } of plannedArchives(counter.archives, options, options.to ?? process.cwd(), namer)) {
     archives++;
     bytes += archive.size;
   }
@@ -153,7 +163,7 @@ export async function planExport(inventory: AsyncIterable<InventoryArchive>, opt
   const paced = options.bytesPerDay ? bytes / options.bytesPerDay : 0;
   const auto = 'collisions' in namer ? (namer as AutoNamer) : undefined;
   return {
-    inventoryArchives,
+    inventoryArchives: counter.count,
     archives,
     bytes,
     tiers,
