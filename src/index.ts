@@ -170,8 +170,10 @@ export {
   type ExportOptions,
   type ExportReport,
   type ExportProgress,
+  type NamerFactory,
+  type RequestCount,
 } from './export/export-vault.js';
-export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend, type PlannedArchive } from './export/ledger.js';
+export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend, type SpendTotal, type PlannedArchive } from './export/ledger.js';
 export {
   decodeDescription,
   safeRelativePath,
@@ -194,6 +196,9 @@ export {
   GLACIER_RETRIEVAL_PRICES,
   type ExportPlan,
   type PlanOptions,
+  type PlannedName,
+  type VaultPlanOptions,
+  type VaultExportPlan,
   type PriceTable,
   type TierPrice,
   type TierEstimate,

@@ -37,6 +37,22 @@ export interface ExportProgress {
   archiveId?: string;
 }
 
+/** A namer of one's own, for the `names` option. */
+export interface NamerFactory {
+  /** Makes the namer of a plan. */
+  namer: () => ArchiveNamer;
+}
+
+/** Retrieval requests an export started. */
+export interface RequestCount {
+  /** Their tier. */
+  tier: Tier;
+  /** How many. */
+  count: number;
+  /** Bytes they retrieve. */
+  bytes: number;
+}
+
 /** Options of {@link exportVault}. */
 export interface ExportOptions {
   /** The target directory (created if missing). */
@@ -55,7 +71,7 @@ export interface ExportOptions {
    * archive id, a function gives each archive's path (made safe and
    * de-duplicated like decoded ones), and a namer factory takes over entirely.
    */
-  names?: 'auto' | 'id' | ((archive: InventoryArchive) => string) | { namer: () => ArchiveNamer };
+  names?: 'auto' | 'id' | ((archive: InventoryArchive) => string) | NamerFactory;
   /** Only archives whose name matches one of these globs (`**` crosses folders); default all. */
   include?: readonly string[];
   /** No archive whose name matches one of these globs. */
@@ -93,7 +109,7 @@ export interface ExportReport {
   /** Archives of the inventory the filters left out. */
   skipped: number;
   /** Retrieval requests started (all runs, retries included), with their tier, and the bytes they retrieve. */
-  requests: { tier: Tier; count: number; bytes: number };
+  requests: RequestCount;
   /** The ledger's path, for the default ledger. */
   ledgerPath?: string;
   /** The manifest written at the end: one JSON line per archive (id, path, size, tree hash, status, error). */

@@ -72,6 +72,14 @@ export type PlannedArchive = Omit<LedgerArchive, 'state' | 'jobId' | 'jobStarted
 /** Counts of archives and bytes per state. */
 export type LedgerCounts = Record<ArchiveState, ArchiveTally>;
 
+/** All retrievals started by an export. */
+export interface SpendTotal {
+  /** Retrieval requests. */
+  requests: number;
+  /** Bytes they retrieve. */
+  bytes: number;
+}
+
 /** A retrieval recorded against the budget. */
 export interface Spend {
   /** When it started (export clock, ms). */
@@ -105,7 +113,7 @@ export interface ExportLedger {
   /** Bytes of retrieval started at or after `since`. */
   spentSince(since: number): number;
   /** Retrievals started so far (all runs), and their bytes. */
-  spentTotal(): { requests: number; bytes: number };
+  spentTotal(): SpendTotal;
   /** The oldest spend at or after `since`, if any (when the window next frees budget). */
   oldestSpendSince(since: number): Spend | undefined;
   /** Archives and bytes per state. */
@@ -284,8 +292,8 @@ export class SqliteLedger implements ExportLedger {
   }
 
   /** {@inheritDoc ExportLedger.spentTotal} */
-  spentTotal(): { requests: number; bytes: number } {
-    return this.#db.prepare('SELECT count(*) AS requests, coalesce(sum(bytes), 0) AS bytes FROM spend').get() as { requests: number; bytes: number };
+  spentTotal(): SpendTotal {
+    return this.#db.prepare('SELECT count(*) AS requests, coalesce(sum(bytes), 0) AS bytes FROM spend').get() as SpendTotal;
   }
 
   /** {@inheritDoc ExportLedger.oldestSpendSince} */

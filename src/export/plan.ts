@@ -95,6 +95,14 @@ export function namerFor(names: ExportOptions['names'] = 'auto'): ArchiveNamer {
   return names.namer();
 }
 
+/** An archive an export takes, and its name. */
+export interface PlannedName {
+  /** The inventory's record. */
+  archive: InventoryArchive;
+  /** Its file's name. */
+  name: ArchiveName;
+}
+
 /**
  * The archives of an inventory that an export to `to` takes, with their
  * names, in inventory order: named by `options.names`, a name that would
@@ -106,7 +114,7 @@ export async function* plannedArchives(
   options: Pick<ExportOptions, 'names' | 'include' | 'exclude' | 'filter'>,
   to: string,
   namer: ArchiveNamer = namerFor(options.names),
-): AsyncGenerator<{ archive: InventoryArchive; name: ArchiveName }> {
+): AsyncGenerator<PlannedName> {
   const included = options.include && options.include.length > 0 ? picomatch([...options.include], { dot: true }) : () => true;
   const excluded = options.exclude && options.exclude.length > 0 ? picomatch([...options.exclude], { dot: true }) : () => false;
   for await (const archive of inventory) {
@@ -176,8 +184,20 @@ export async function planExport(inventory: AsyncIterable<InventoryArchive>, opt
   };
 }
 
+/** Options of {@link planVaultExport}. */
+export interface VaultPlanOptions extends PlanOptions {
+  /** The inventory job to plan from (default the vault's newest whole-vault one). */
+  inventoryJobId?: string;
+}
+
+/** A vault's export plan, with the inventory job it comes from. */
+export interface VaultExportPlan extends ExportPlan {
+  /** The inventory job planned from. */
+  inventoryJobId: string;
+}
+
 /** Plans the export of a vault from its newest whole-vault inventory (or `inventoryJobId`); the inventory job must have succeeded. */
-export async function planVaultExport(vault: Vault, options: PlanOptions & { inventoryJobId?: string } = {}): Promise<ExportPlan & { inventoryJobId: string }> {
+export async function planVaultExport(vault: Vault, options: VaultPlanOptions = {}): Promise<VaultExportPlan> {
   const job: Job | undefined = options.inventoryJobId ? vault.Job(options.inventoryJobId) : await newestInventoryJob(vault);
   if (!job) throw new Error(`Vault ${vault.name} has no inventory yet: run the export (it requests one), or request one with glacier inventory ${vault.name}.`);
   await job.load();

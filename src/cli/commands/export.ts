@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXPORT_STATE_DIR, planVaultExport, SqliteLedger, type ExportPlan, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
+import { EXPORT_STATE_DIR, planVaultExport, SqliteLedger, type VaultExportPlan, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
 import { byteSize, oneOf, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -46,7 +46,7 @@ function summary(counts: LedgerCounts, total: number): string {
   return parts.join(', ');
 }
 
-function describePlan(p: ExportPlan & { inventoryJobId: string }): string {
+function describePlan(p: VaultExportPlan): string {
   const lines = [
     `From inventory job ${p.inventoryJobId}: ${p.archives} of ${p.inventoryArchives} archive(s) to export, ${formatBytes(p.bytes)}.`,
     `Retrieval estimate (${p.prices.source}, prices of ${p.prices.date}):`,
