@@ -187,6 +187,7 @@ export {
   type DecodedDescription,
   type AutoNamer,
   type NameCollision,
+  COLLISION_EXAMPLES,
 } from './export/names.js';
 export {
   planExport,

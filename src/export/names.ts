@@ -186,6 +186,14 @@ export function safeRelativePath(path: string): string | undefined {
   return result;
 }
 
+/** How many collisions an {@link AutoNamer} keeps as examples (it counts them all). */
+export const COLLISION_EXAMPLES = 1000;
+
+/** A copy of a string that holds no reference to a larger one (a parser's chunk) it was sliced from. */
+function detached(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
 /** A name collision resolved by a suffix. */
 export interface NameCollision {
   /** The archive that got the suffix. */
@@ -198,7 +206,9 @@ export interface NameCollision {
 
 /** The namer of {@link autoNames}, with what it saw. */
 export interface AutoNamer extends ArchiveNamer {
-  /** Names that were taken already and got a suffix. */
+  /** How many names were taken already and got a suffix. */
+  readonly collisionCount: number;
+  /** The first {@link COLLISION_EXAMPLES} of them. */
   readonly collisions: NameCollision[];
   /** Archives whose description did not decode (named `unnamed/<archive id>`). */
   readonly undecodable: number;
@@ -214,26 +224,32 @@ export interface AutoNamer extends ArchiveNamer {
  * `~` + the first 8 hex digits of the SHA-256 of the archive id, before the
  * extension: it depends only on the archive, so every run and every worker
  * that reads the same inventory gives the same names. The names given are
- * kept in memory (about 100 bytes each). `pathOf` replaces the decoding of
+ * kept in memory as short hashes (tens of bytes each). `pathOf` replaces the decoding of
  * descriptions (the paths it gives are made safe and de-duplicated the same way).
  */
 export function autoNames(pathOf: (archive: InventoryArchive) => DecodedDescription = (a) => decodeDescription(a.archiveDescription)): AutoNamer {
-  const files = new Set<string>();
-  const folders = new Set<string>();
+  // Names are remembered as 48-bit hashes of their lower-case form: a few
+  // bytes each instead of the whole string, so a million names fit in tens of
+  // MB. Two names whose hashes meet (odds about 1 in 10^8 at a million) only
+  // give one of them a suffix it did not need: nothing is ever overwritten.
+  const files = new Set<number>();
+  const folders = new Set<number>();
+  const h = (key: string) => createHash('sha1').update(key).digest().readUIntBE(0, 6);
   const collisions: NameCollision[] = [];
+  let collisionCount = 0;
   const formats = { mt2: 0, mt1: 0, fastglacier: 0, 'fastglacier-v1': 0, cloudberry: 0, plain: 0, unknown: 0 } as Record<DescriptionFormat, number>;
   let undecodable = 0;
   /** The index of the first segment of `path` that clashes with a name given already, or -1. */
   const clash = (path: string): number => {
     const parts = path.toLowerCase().split('/');
-    for (let i = 1; i < parts.length; i++) if (files.has(parts.slice(0, i).join('/'))) return i - 1;
-    const key = parts.join('/');
+    for (let i = 1; i < parts.length; i++) if (files.has(h(parts.slice(0, i).join('/')))) return i - 1;
+    const key = h(parts.join('/'));
     return files.has(key) || folders.has(key) ? parts.length - 1 : -1;
   };
   const take = (path: string) => {
     const parts = path.toLowerCase().split('/');
-    files.add(parts.join('/'));
-    for (let i = 1; i < parts.length; i++) folders.add(parts.slice(0, i).join('/'));
+    files.add(h(parts.join('/')));
+    for (let i = 1; i < parts.length; i++) folders.add(h(parts.slice(0, i).join('/')));
   };
   /** `path` with `suffix` added to its segment `at` (before the extension, on the last segment). */
   const suffixed = (path: string, at: number, suffix: string): string => {
@@ -246,6 +262,9 @@ export function autoNames(pathOf: (archive: InventoryArchive) => DecodedDescript
   };
   return {
     collisions,
+    get collisionCount() {
+      return collisionCount;
+    },
     formats,
     get undecodable() {
       return undecodable;
@@ -261,7 +280,7 @@ export function autoNames(pathOf: (archive: InventoryArchive) => DecodedDescript
       let given = path;
       const tag = `~${shortHash(a.archiveId)}`;
       for (let n = 1, at = clash(given); at >= 0; n++, at = clash(given)) given = suffixed(given, at, n === 1 ? tag : `${tag}-${n}`);
-      if (given !== path) collisions.push({ archiveId: a.archiveId, wanted: path, given });
+      if (given !== path && collisionCount++ < COLLISION_EXAMPLES) collisions.push({ archiveId: detached(a.archiveId), wanted: detached(path), given: detached(given) });
       take(given);
       return { path: given, ...(decoded.mtime ? { mtime: decoded.mtime.getTime() } : {}) };
     },

@@ -77,7 +77,9 @@ export interface ExportPlan {
   tier: Tier;
   /** Expected duration in days: the daily budget's pace plus the tier's completion time. */
   expectedDays: number;
-  /** Names that were taken and got a suffix. */
+  /** How many names were taken and got a suffix. */
+  collisionCount: number;
+  /** The first of them (up to a thousand). */
   collisions: NameCollision[];
   /** Archives whose description did not decode (named by id). */
   undecodable: number;
@@ -177,6 +179,7 @@ export async function planExport(inventory: AsyncIterable<InventoryArchive>, opt
     tiers,
     tier,
     expectedDays: archives === 0 ? 0 : paced + TIER_HOURS[tier] / 24,
+    collisionCount: auto?.collisionCount ?? 0,
     collisions: auto?.collisions ?? [],
     undecodable: auto?.undecodable ?? 0,
     formats: auto?.formats,

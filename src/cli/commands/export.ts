@@ -56,8 +56,8 @@ function describePlan(p: VaultExportPlan): string {
   }
   lines.push(`Expected duration with ${p.tier}: about ${p.expectedDays.toFixed(1)} day(s).`);
   if (p.undecodable > 0) lines.push(`${p.undecodable} description(s) do not decode: those files are named unnamed/<archive id>.`);
-  if (p.collisions.length > 0) {
-    lines.push(`${p.collisions.length} name collision(s), resolved with a suffix:`);
+  if (p.collisionCount > 0) {
+    lines.push(`${p.collisionCount} name collision(s), resolved with a suffix, such as:`);
     for (const c of p.collisions.slice(0, 10)) lines.push(`  ${c.wanted} -> ${c.given}`);
   }
   return lines.join('\n');
