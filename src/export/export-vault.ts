@@ -35,6 +35,8 @@ export interface ExportProgress {
   event: 'planned' | 'started' | 'verified' | 'retry' | 'failed' | 'deleted' | 'waiting';
   /** The archive concerned, if any. */
   archiveId?: string;
+  /** With `waiting`: real milliseconds until the next poll. */
+  nextPollMs?: number;
 }
 
 /** A namer of one's own, for the `names` option. */
@@ -180,7 +182,7 @@ async function run(vault: Vault, o: ExportOptions, to: string, staging: string, 
       return { total, counts, finished, skipped, requests, manifestPath, ...(ledgerPath ? { ledgerPath } : {}) };
     }
     pollMs = progressed > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
-    report('waiting');
+    o.onProgress?.({ counts, total, event: 'waiting', nextPollMs: Math.max(10, pollMs / clock.scale) });
     await clock.sleep(pollMs, signal);
   }
 }

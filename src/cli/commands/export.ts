@@ -7,7 +7,7 @@ import { byteSize, oneOf, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
-import { formatBytes } from '../format.js';
+import { formatBytes, formatDuration } from '../format.js';
 import { withInterrupt } from '../signals.js';
 
 interface ExportCliOptions {
@@ -138,11 +138,17 @@ appears under its name only once its tree hash matched the inventory's.`,
       if (options.deleteAfterVerify && !options.yes) await confirmDeletion(vaultName);
       await vault.load();
       let lastNote = 0;
+      const started = Date.now();
       const onProgress = (p: ExportProgress) => {
         if (p.event === 'failed') output.note(`failed: ${p.archiveId}`);
-        if (!opts.progress || Date.now() - lastNote < 2000) return;
+        if (!opts.progress || (Date.now() - lastNote < 2000 && p.event !== 'waiting')) return;
         lastNote = Date.now();
-        output.note(summary(p.counts, p.total));
+        const done = p.counts.verified.bytes + p.counts.deleted.bytes;
+        const all = Object.values(p.counts).reduce((n, c) => n + c.bytes, 0) - p.counts.failed.bytes;
+        const elapsed = (Date.now() - started) / 1000;
+        const eta = done > 0 && all > done ? `, ETA ${formatDuration(((all - done) * elapsed) / done)}` : '';
+        const next = p.nextPollMs !== undefined ? `; next poll in ${formatDuration(p.nextPollMs / 1000)}` : '';
+        output.note(`${summary(p.counts, p.total)}${eta}${next}`);
       };
       let report: ExportReport;
       try {
