@@ -81,3 +81,16 @@ export function throttling(message = 'Rate exceeded'): ServiceError {
 export function insufficientCapacity(message = 'There is not enough capacity to process this job. Try again later, or use the Standard or Bulk tier.'): ServiceError {
   return new ServiceError(400, 'InsufficientCapacityException', message);
 }
+
+/**
+ * An error after which the connection is closed rather than reused: the rest
+ * of the request body is not read (it may be huge, or never arrive).
+ */
+export function closing(error: ServiceError): ServiceError {
+  return Object.assign(error, { closeConnection: true });
+}
+
+/** 413 RequestEntityTooLargeException, answered before the body is read; the connection is closed. */
+export function bodyTooLarge(limit: number): ServiceError {
+  return closing(new ServiceError(413, 'RequestEntityTooLargeException', `The request body is larger than ${limit} bytes, the most this operation takes.`));
+}

@@ -82,6 +82,12 @@ export interface LocalGlacierOptions {
    * completes in 3-5 s and its output expires 24 s later.
    */
   timeScale?: number;
+  /**
+   * Milliseconds without a byte of a request's body before the endpoint
+   * answers 408 RequestTimeoutException and closes the connection, as AWS
+   * does after about 20 s (default 20000; 0 waits forever).
+   */
+  bodyTimeout?: number;
   /** Receives one line per request (never credentials or signatures). */
   log?: (line: string) => void;
 }
@@ -152,6 +158,7 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
     verifier: options.auth === false ? undefined : new SigV4Verifier(credentials),
     faults,
     log: options.log,
+    ...(options.bodyTimeout !== undefined ? { bodyTimeoutMs: options.bodyTimeout } : {}),
   });
   const host = options.host ?? '127.0.0.1';
   try {

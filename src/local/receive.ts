@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { TreeHash } from '../transfer/tree-hash.js';
 import type { Backend } from './backend.js';
-import { invalidParameter, missingParameter } from './errors.js';
+import { closing, invalidParameter, missingParameter } from './errors.js';
 import { header, type RequestContext } from './http.js';
 
 /** The largest body of one upload request (4 GiB). */
@@ -36,7 +36,7 @@ export function declaredChecksums(ctx: RequestContext): DeclaredChecksums {
   if (!HEX64.test(linearHash)) throw invalidParameter(`Invalid x-amz-content-sha256: ${linearHash}`);
   const length = header(ctx.req, 'content-length');
   if (length !== undefined && (!/^\d+$/.test(length) || Number(length) > MAX_UPLOAD_BYTES)) {
-    throw invalidParameter(`Invalid Content-Length: ${length}`);
+    throw closing(invalidParameter(`Invalid Content-Length: ${length}`));
   }
   return { linearHash: linearHash.toLowerCase(), treeHash: treeHash.toLowerCase() };
 }
@@ -65,7 +65,7 @@ export async function receiveBody(b: Backend, ctx: RequestContext, declared: Dec
     for await (const chunk of ctx.req) {
       const buf = chunk as Buffer;
       size += buf.length;
-      if (size > MAX_UPLOAD_BYTES) throw invalidParameter(`Invalid Content-Length: more than ${MAX_UPLOAD_BYTES} bytes`);
+      if (size > MAX_UPLOAD_BYTES) throw closing(invalidParameter(`Invalid Content-Length: more than ${MAX_UPLOAD_BYTES} bytes`));
       linear.update(buf);
       tree.update(buf);
       await writer.write(buf);

@@ -11,7 +11,8 @@ import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload,
 import { deleteArchive, uploadArchive } from './archives.js';
 import type { SigV4Verifier } from './auth.js';
 import type { Backend } from './backend.js';
-import { accessDenied, insufficientCapacity, invalidParameter, missingParameter, requestTimeout, ServiceError, serviceUnavailable, throttling } from './errors.js';
+import { accessDenied, bodyTooLarge, closing, insufficientCapacity, invalidParameter, missingParameter, requestTimeout, ServiceError, serviceUnavailable, throttling } from './errors.js';
+import { MAX_UPLOAD_BYTES } from './receive.js';
 import type { FaultInjector, FaultRequest, FaultRule } from './faults.js';
 import { header, type PathParams, type RequestContext } from './http.js';
 import { newRequestId } from './ids.js';
@@ -139,25 +140,98 @@ export function route(method: string, segments: readonly string[], query: URLSea
   return undefined;
 }
 
-/** Reads a whole (small) request body. */
+/** Reads a whole (small) request body; a body over {@link MAX_JSON_BODY} (declared or sent) is refused with 413 and the connection closed. */
 async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BODY) throw invalidParameter(`The request body is larger than ${MAX_JSON_BODY} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const declared = header(req, 'content-length');
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > MAX_JSON_BODY) throw bodyTooLarge(MAX_JSON_BODY);
+  // Events rather than for-await: leaving a for-await loop early destroys the request, and with it the socket the answer goes on.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_JSON_BODY) {
+        cleanup();
+        req.pause();
+        reject(bodyTooLarge(MAX_JSON_BODY));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(closing(invalidParameter('The connection closed before the request body arrived.')));
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }
 
-/** Reads and discards what is left of a request body, so an early error reaches the client. */
-async function drain(req: IncomingMessage): Promise<void> {
-  if (req.complete || req.destroyed || req.readableEnded) return;
-  await new Promise<void>((resolve) => {
-    req.on('end', resolve);
-    req.on('close', resolve);
-    req.on('error', () => resolve());
+/**
+ * Answers 408 RequestTimeoutException (as AWS does after about 20 s) and
+ * closes the connection when no byte of the request body arrives for `ms`;
+ * returns the function that stops watching once the body is read.
+ */
+function watchBody(req: IncomingMessage, res: ServerResponse, ms: number): () => void {
+  if (ms <= 0 || req.complete) return () => undefined;
+  const onTimeout = () => {
+    if (!res.headersSent && !res.destroyed) {
+      const error = requestTimeout(`No request body arrived for ${Math.round(ms / 1000)} s.`);
+      const text = JSON.stringify(error.toBody());
+      res.writeHead(408, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'x-amzn-ErrorType': error.code, Connection: 'close' });
+      res.end(text);
+    }
+    req.socket?.destroy();
+  };
+  req.setTimeout(ms, onTimeout);
+  return () => {
+    req.socket?.setTimeout(0);
+    req.removeListener('timeout', onTimeout);
+  };
+}
+
+/**
+ * Reads and discards what is left of a request body, so an early error
+ * reaches the client. Resolves true when the body ended, false when no byte
+ * arrived for `idleMs` (the answer must then close the connection).
+ */
+async function drain(req: IncomingMessage, idleMs = 0): Promise<boolean> {
+  if (req.complete || req.destroyed || req.readableEnded) return true;
+  return new Promise<boolean>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      if (idleMs <= 0) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        req.pause();
+        resolve(false);
+      }, idleMs);
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    req.on('data', arm);
+    req.on('end', finish);
+    req.on('close', finish);
+    req.on('error', finish);
+    arm();
     req.resume();
   });
 }
@@ -192,7 +266,12 @@ export interface ServerSettings {
   faults: FaultInjector;
   /** Request log sink, if any. */
   log: ((line: string) => void) | undefined;
+  /** Milliseconds without a byte of request body before 408 (default 20 s; 0: never). */
+  bodyTimeoutMs?: number;
 }
+
+/** Connections served at once; more wait in the kernel's queue. */
+export const MAX_CONNECTIONS = 1024;
 
 /** The error answered for an injected fault kind, or undefined for kinds applied elsewhere. */
 function faultError(rule: FaultRule): ServiceError | 'empty503' | undefined {
@@ -228,6 +307,7 @@ function faultRequest(operation: string, body: Buffer | undefined): FaultRequest
 /** Creates the HTTP server (not yet listening). */
 export function createGlacierServer(settings: ServerSettings): Server {
   const { backend, verifier, faults, log } = settings;
+  const bodyTimeoutMs = settings.bodyTimeoutMs ?? 20_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse, seen: { operation: string }): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -244,19 +324,37 @@ export function createGlacierServer(settings: ServerSettings): Server {
     const { operation, params } = matched;
     seen.operation = operation;
     let body: Buffer | undefined;
-    if (STREAMING.has(operation)) {
-      if (header(req, 'x-amz-content-sha256') === undefined) throw missingParameter('Required header x-amz-content-sha256 is missing.');
-    } else {
-      body = await readBody(req);
+    const query: Record<string, string | string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      const prev = query[k];
+      query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
     }
-    if (verifier) {
-      const query: Record<string, string | string[]> = {};
-      for (const [k, v] of url.searchParams) {
-        const prev = query[k];
-        query[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    const declaredPayload = header(req, 'x-amz-content-sha256');
+    // The signature covers x-amz-content-sha256, so it is checked before any body is read when that header is given.
+    const verifiedEarly = verifier !== undefined && declaredPayload !== undefined && /^[0-9a-fA-F]{64}$/.test(declaredPayload);
+    if (verifiedEarly) {
+      try {
+        await verifier!.verify(req, { rawPath, query });
+      } catch (err) {
+        // Refused before its body was read: the body is not read at all.
+        throw err instanceof ServiceError ? closing(err) : err;
       }
-      await verifier.verify(req, { rawPath, query, ...(body ? { body } : {}) });
     }
+    if (STREAMING.has(operation)) {
+      if (declaredPayload === undefined) throw missingParameter('Required header x-amz-content-sha256 is missing.');
+      const length = header(req, 'content-length');
+      if (length !== undefined && /^\d+$/.test(length) && Number(length) > MAX_UPLOAD_BYTES) {
+        throw closing(invalidParameter(`Invalid Content-Length: ${length}. One upload request carries at most ${MAX_UPLOAD_BYTES} bytes (4 GiB).`));
+      }
+    } else {
+      const stop = watchBody(req, res, bodyTimeoutMs);
+      try {
+        body = await readBody(req);
+      } finally {
+        stop();
+      }
+    }
+    if (verifier && !verifiedEarly) await verifier.verify(req, { rawPath, query, ...(body ? { body } : {}) });
     const declaredHash = header(req, 'x-amz-content-sha256');
     if (body && declaredHash !== undefined && /^[0-9a-fA-F]{64}$/.test(declaredHash)) {
       const computed = createHash('sha256').update(body).digest('hex');
@@ -296,7 +394,12 @@ export function createGlacierServer(settings: ServerSettings): Server {
       }
     }
     const ctx: RequestContext = { req, res, operation, params, query: url.searchParams, body, fault };
-    await HANDLERS[operation]!(backend, ctx);
+    const stop = STREAMING.has(operation) ? watchBody(req, res, bodyTimeoutMs) : () => undefined;
+    try {
+      await HANDLERS[operation]!(backend, ctx);
+    } finally {
+      stop();
+    }
   }
 
   const server = createServer((req, res) => {
@@ -304,16 +407,24 @@ export function createGlacierServer(settings: ServerSettings): Server {
     const requestId = newRequestId();
     res.setHeader('x-amzn-RequestId', requestId);
     const seen = { operation: '-' };
+    // The log says what happened: the status sent, or that the exchange broke off.
+    res.once('close', () => {
+      const outcome = res.writableFinished ? String(res.statusCode) : res.headersSent ? `${res.statusCode}-aborted` : 'aborted';
+      log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${seen.operation} ${outcome} ${Date.now() - started}ms ${requestId}`);
+    });
     handle(req, res, seen)
       .catch(async (err: unknown) => {
         const error =
           err instanceof ServiceError ? err : new ServiceError(500, 'ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`, 'Server');
         if (!(err instanceof ServiceError)) log?.(`internal error: ${(err as Error)?.stack ?? String(err)}`);
-        if (res.headersSent || res.destroyed || req.socket.destroyed) {
+        if (res.headersSent || res.destroyed || req.socket?.destroyed !== false) {
           res.destroy();
           return;
         }
-        await drain(req);
+        // A body the error refused is not read, nor one that stopped arriving: the connection closes after the answer.
+        let close = (err as { closeConnection?: boolean }).closeConnection === true;
+        if (!close) close = !(await drain(req, bodyTimeoutMs));
+        if (res.destroyed || req.socket?.destroyed !== false) return;
         const text = Buffer.from(JSON.stringify(error.toBody()), 'utf8');
         const extra = (err as { headers?: Record<string, string> }).headers ?? {};
         res.writeHead(error.status, {
@@ -321,13 +432,23 @@ export function createGlacierServer(settings: ServerSettings): Server {
           'Content-Type': 'application/json',
           'Content-Length': text.length,
           'x-amzn-ErrorType': error.code,
+          ...(close ? { Connection: 'close' } : {}),
         });
-        res.end(text);
+        res.end(text, () => {
+          if (!close) return;
+          // Keep reading what the client still sends for a moment, so that closing does not
+          // reset the connection before the client has read the answer.
+          req.resume();
+          setTimeout(() => req.socket?.destroy(), 1000).unref();
+        });
       })
-      .finally(() => {
-        log?.(`${req.method} ${(req.url ?? '').split('?')[0]} ${seen.operation} ${res.statusCode} ${Date.now() - started}ms ${requestId}`);
+      // Nothing a request does may end the process.
+      .catch((err: unknown) => {
+        log?.(`internal error while answering: ${(err as Error)?.stack ?? String(err)}`);
+        res.destroy();
       });
   });
+  server.maxConnections = MAX_CONNECTIONS;
   // Requests the HTTP parser refuses (e.g. control characters in a header
   // value) still get a Glacier-shaped answer, as AWS gives one.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
