@@ -4,7 +4,7 @@
  * and memory with them, upload / delete / describe rates in an empty vault
  * and in that one (as ratios, measured in the same run), a whole inventory
  * produced and downloaded, how long other requests wait meanwhile, and 256
- * concurrent connections.
+ * concurrent connections; and the link emulation's measured rates.
  *
  * The endpoint runs as `glacier-local` in a child process with its data
  * directory under BENCH_DATA_DIR (default /dev/shm when it exists), so that
@@ -53,10 +53,10 @@ function runToEnd(args: string[]): Promise<number> {
   });
 }
 
-function startEndpoint(dataDir: string): Promise<{ child: ChildProcess; url: string; seconds: number }> {
+function startEndpoint(dataDir: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--port', '0', '--job-delay', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--port', '0', '--job-delay', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
@@ -200,6 +200,29 @@ async function main(): Promise<void> {
     rows.push({ name: '256 connections: upload, describe, delete each', value: `${((Date.now() - tw) / 1000).toFixed(2)} s`, note: `slowest connection ${worst} ms` });
     wide.destroy();
     client.destroy();
+
+    log('link: one stream and 16 streams through an emulated link…');
+    const linkDir = mkdtempSync(join(dataRoot, 'glacier-bench-link-'));
+    try {
+      const linked = await startEndpoint(linkDir, ['--link', 'latency=50ms,connection=8MB/s,total=125MB/s']);
+      children.push(linked.child);
+      const lc = clientFor(linked.url, 32);
+      await lc.send(new CreateVaultCommand({ accountId: '-', vaultName: 'link' }));
+      const one = Buffer.alloc(64 * 2 ** 20, 1);
+      let t = process.hrtime.bigint();
+      await lc.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'link', body: one }));
+      const single = one.length / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9);
+      rows.push({ name: 'link: one upload of 64 MiB at connection=8MB/s', value: `${single.toFixed(2)} MB/s`, note: 'target 8 MB/s ± 10% (client hashing included)' });
+      const part = Buffer.alloc(16 * 2 ** 20, 2);
+      t = process.hrtime.bigint();
+      await Promise.all(Array.from({ length: 16 }, () => lc.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'link', body: part }))));
+      const together = (16 * part.length) / 1e6 / (Number(process.hrtime.bigint() - t) / 1e9);
+      rows.push({ name: 'link: 16 uploads of 16 MiB at once, total=125MB/s', value: `${together.toFixed(1)} MB/s`, note: 'target ≤ 125 MB/s + 10% together' });
+      lc.destroy();
+      linked.child.kill('SIGTERM');
+    } finally {
+      rmSync(linkDir, { recursive: true, force: true });
+    }
 
     const width = Math.max(...rows.map((r) => r.name.length));
     const valueWidth = Math.max(...rows.map((r) => r.value.length));

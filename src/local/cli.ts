@@ -5,7 +5,8 @@
  * ```
  * glacier-local [--host 127.0.0.1] [--port 0] [--data-dir DIR | --in-memory]
  *               [--job-delay SECONDS] [--no-auth] [--faults SPEC] [--seed N]
- *               [--inventory live|daily] [--time-scale N] [--account-id ID] [--region REGION] [--verbose]
+ *               [--inventory live|daily] [--time-scale N] [--account-id ID] [--region REGION]
+ *               [--link SPEC] [--verbose]
  * glacier-local seed --data-dir DIR --vault NAME --archives N [--size BYTES | --size MIN-MAX]
  *               [--descriptions plain|mt2|fastglacier|cloudberry|mixed] [--seed S]
  * ```
@@ -20,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DESCRIPTION_STYLES } from './descriptions.js';
 import { parseFaultSpec } from './faults.js';
+import { parseLinkSpec } from './link.js';
 import { checkSeedOptions, seedVault, type SeedOptions } from './seed.js';
 import { startLocalGlacier, type LocalGlacier, type LocalGlacierOptions } from './index.js';
 import { packageVersion } from '../version.js';
@@ -27,7 +29,7 @@ import { packageVersion } from '../version.js';
 /** The data directory used when neither `--data-dir` nor `--in-memory` is given. */
 export const DEFAULT_DATA_DIR = 'glacier-local-data';
 
-const FAULT_HELP = `
+const SPEC_HELP = `
 Fault SPEC: comma-separated rules OP:RATE:KIND[:ARG]
   OP    an API operation name (UploadMultipartPart, GetJobOutput, ...) or *
   RATE  probability 0..1, optionally #N to fire at most N times (e.g. 1#2)
@@ -45,6 +47,13 @@ Fault SPEC: comma-separated rules OP:RATE:KIND[:ARG]
   A faulted request changes nothing, except with slow and fail.
   Example: --faults 'UploadMultipartPart:0.1:500,GetJobOutput:0.1:corrupt'
            --faults 'InitiateJob:1#1:fail:Archive retrieval failed'
+
+Link SPEC: comma-separated parts, each optional
+  latency=DURATION   each response's first byte is held back (50ms, 0.2s)
+  connection=RATE    cap of each TCP connection, request and response bytes each
+  total=RATE         cap of all connections together, request and response bytes each
+  RATE is a number and B/s, KB/s, MB/s, GB/s (MB = 10^6 bytes) or KiB/s, MiB/s, GiB/s.
+  Example: --link latency=50ms,connection=8MB/s,total=125MB/s
 
 Without --data-dir or --in-memory, state is kept in ./${DEFAULT_DATA_DIR}.
 To fill a data directory with a big synthetic vault: glacier-local seed --help
@@ -73,13 +82,16 @@ function integer(value: string): number {
   return Number(value);
 }
 
-function faultSpec(value: string): string {
-  try {
-    parseFaultSpec(value);
-  } catch (err) {
-    throw new InvalidArgumentError((err as Error).message);
-  }
-  return value;
+/** An option parser that checks a SPEC with `parse` and keeps its text. */
+function spec(parse: (text: string) => unknown): (value: string) => string {
+  return (value) => {
+    try {
+      parse(value);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+    return value;
+  };
 }
 
 /**
@@ -95,7 +107,7 @@ export function addLocalOptions(command: Command): Command {
     .option('--in-memory', 'keep all state in memory (lost on exit)')
     .option('--job-delay <seconds>', 'seconds until every job completes (default: Expedited 1, Standard 3, Bulk 5, inventory 3)', nonNegativeNumber)
     .option('--no-auth', 'accept any signature (no SigV4 check)')
-    .option('--faults <spec>', 'fault injection rules (see below)', faultSpec)
+    .option('--faults <spec>', 'fault injection rules (see below)', spec(parseFaultSpec))
     .option('--seed <n>', 'seed of the fault randomness', integer)
     .addOption(new Option('--inventory <mode>', "'live': counts and inventories follow changes at once; 'daily': AWS-like daily inventory").choices(['live', 'daily']).default('live'))
     .option(
@@ -105,6 +117,7 @@ export function addLocalOptions(command: Command): Command {
     )
     .option('--account-id <id>', 'the 12-digit account id', '123456789012')
     .option('--region <region>', 'region used in ARNs', 'us-east-1')
+    .option('--link <spec>', 'emulate a network link: latency and rate caps (see below)', spec(parseLinkSpec))
     .option('--verbose', 'log one line per request on stderr');
 }
 
@@ -124,6 +137,7 @@ export function localOptionsFrom(opts: Record<string, unknown>, log?: (line: str
   if (opts.faults !== undefined) options.faults = opts.faults as string;
   if (opts.seed !== undefined) options.seed = opts.seed as number;
   if (opts.timeScale !== undefined) options.timeScale = opts.timeScale as number;
+  if (opts.link !== undefined) options.link = opts.link as string;
   if (opts.verbose && log) options.log = log;
   return options;
 }
@@ -211,7 +225,8 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   const program = addLocalOptions(new Command('glacier-local'))
     .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
     .version(packageVersion(), '-V, --version')
-    .addHelpText('after', FAULT_HELP)
+    .addHelpText('after', SPEC_HELP)
+    .addHelpText('after', SPEC_HELP)
     .showHelpAfterError();
   program.parse(argv as string[]);
   const options = localOptionsFrom(program.opts(), (line) => process.stderr.write(`${line}\n`));

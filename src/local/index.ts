@@ -23,11 +23,14 @@ import { Backend, DEFAULT_JOB_DELAYS, type JobDelays } from './backend.js';
 import { Clock } from './clock.js';
 import { openStorage } from './datadir.js';
 import { FaultInjector, type FaultRule } from './faults.js';
+import { emulateLink, resolveLink, type LinkSettings } from './link.js';
 import { createGlacierServer } from './server.js';
 
 export type { FaultKind, FaultRule } from './faults.js';
 export { parseFaultSpec, formatFaultSpec, DEFAULT_JOB_FAILURE } from './faults.js';
 export type { LocalCredentials } from './auth.js';
+export type { LinkSettings } from './link.js';
+export { parseLinkSpec } from './link.js';
 export type { JobDelays } from './backend.js';
 export { seedVault, type SeedOptions, type SeedReport, type SizeRange } from './seed.js';
 export { DESCRIPTION_STYLES, type DescriptionStyle } from './descriptions.js';
@@ -88,6 +91,12 @@ export interface LocalGlacierOptions {
    * does after about 20 s (default 20000; 0 waits forever).
    */
   bodyTimeout?: number;
+  /**
+   * Network link emulation: latency before each response and rate caps per
+   * connection and in total, as a SPEC string such as
+   * `latency=50ms,connection=8MB/s,total=125MB/s` (see `link.ts`) or parsed.
+   */
+  link?: string | LinkSettings;
   /** Receives one line per request (never credentials or signatures). */
   log?: (line: string) => void;
 }
@@ -146,6 +155,7 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
   }
   const jobDelays = options.jobDelay === undefined && options.timeScale !== undefined ? 'aws' : resolveJobDelays(options.jobDelay);
   const faults = new FaultInjector(options.faults, options.seed ?? 1);
+  const link = options.link === undefined ? undefined : resolveLink(options.link);
   const credentials: LocalCredentials[] = options.credentials ?? [{ accessKeyId: 'test', secretAccessKey: 'test' }];
 
   const dataDir = options.dataDir !== undefined ? resolve(options.dataDir) : undefined;
@@ -160,6 +170,7 @@ export async function startLocalGlacier(options: LocalGlacierOptions = {}): Prom
     log: options.log,
     ...(options.bodyTimeout !== undefined ? { bodyTimeoutMs: options.bodyTimeout } : {}),
   });
+  if (link) emulateLink(server, link);
   const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolveListen, reject) => {
