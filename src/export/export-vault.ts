@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import type { Tier } from '../validation.js';
-import type { InventoryArchive } from '../transfer/inventory.js';
+import { parseInventory, type InventoryArchive } from '../transfer/inventory.js';
 import { isTransientError } from '../transfer/retry.js';
 import { newestInventoryJob } from './inventory-source.js';
 import { EXPORT_STATE_DIR, placeUnder, type ArchiveName, type ArchiveNamer } from './names.js';
@@ -82,6 +82,8 @@ export interface ExportOptions {
   filter?: (archive: InventoryArchive, name: ArchiveName) => boolean;
   /** An inventory job id to plan from (default: the newest whole-vault inventory, else a new one). */
   inventoryJobId?: string;
+  /** A saved inventory file (Glacier's JSON or CSV, as `glacier inventory --output` writes it) to plan from instead of a job. */
+  inventoryFile?: string;
   /** Delete each archive from the vault once its file is verified. */
   deleteAfterVerify?: boolean;
   /** Downloads at once (default 2). */
@@ -188,10 +190,15 @@ async function run(vault: Vault, o: ExportOptions, to: string, staging: string, 
 }
 
 /** Takes the inventory, names and filters its archives, and records the plan. */
-async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLedger, clock: ExportClock, identity: string): Promise<void> {
+/** The inventory a plan reads: a saved file, or a job (waited for). */
+async function inventoryFor(vault: Vault, o: ExportOptions, ledger: ExportLedger, clock: ExportClock): Promise<AsyncIterable<InventoryArchive>> {
+  if (o.inventoryFile !== undefined) {
+    const format = /\.csv$/i.test(o.inventoryFile) ? 'CSV' : 'JSON';
+    ledger.setMeta('inventoryFile', resolve(o.inventoryFile));
+    return parseInventory(createReadStream(o.inventoryFile), format);
+  }
   let job: Job | undefined = o.inventoryJobId ? vault.Job(o.inventoryJobId) : await newestInventoryJob(vault);
   job ??= await vault.initiateInventoryRetrieval({ format: 'JSON' });
-  ledger.setMeta('vault', identity);
   ledger.setMeta('inventoryJobId', job.id);
   for (let wait = 1000; ; wait = Math.min(wait * 2, 15 * 60 * 1000)) {
     await job.load();
@@ -199,9 +206,15 @@ async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLe
     if (job.statusCode === 'Failed') throw new Error(`Inventory job ${job.id} failed: ${job.statusMessage ?? 'no reason given'}. Run the export again to request a new one.`);
     await clock.sleep(wait, o.signal);
   }
+  return job.inventory();
+}
+
+async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLedger, clock: ExportClock, identity: string): Promise<void> {
+  ledger.setMeta('vault', identity);
+  const inventory = await inventoryFor(vault, o, ledger, clock);
   // Streamed: the inventory is read, named and recorded in batches, never held whole.
   let batch: PlannedArchive[] = [];
-  const counter = countArchives(job.inventory());
+  const counter = countArchives(inventory);
   for await (const { archive: a, name } of plannedArchives(counter.archives, o, to)) {
     batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null });
     if (batch.length >= 10_000) {

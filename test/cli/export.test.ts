@@ -5,10 +5,10 @@
  * and ends with every file verified. Also `--status`, `--once` and the
  * confirmation `--delete-after-verify` needs.
  */
-import { readdir, readFile, realpath, rm, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, realpath, rm, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { GlacierClient, InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import { GetJobOutputCommand, GlacierClient, InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resource, SqliteLedger, type ServiceResource } from '../../src/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../src/local/index.js';
@@ -153,6 +153,14 @@ describe('glacier export', () => {
       for (const f of files) expect((await realpath(f)).startsWith(to + sep)).toBe(true);
       expect(files.some((f) => f.includes(`${sep}photos${sep}`))).toBe(true);
       expect(files.some((f) => f.endsWith(`${sep}outside`))).toBe(true);
+      // A saved inventory file plans the same archives as the job it came from.
+      const saved = join(root, 'odd-inventory.json');
+      const invJob = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: 'odd', jobParameters: { Type: 'inventory-retrieval' } }));
+      const invOut = await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'odd', jobId: invJob.jobId }));
+      await writeFile(saved, await invOut.body!.transformToString());
+      const fromFile = await runCli(['export', 'odd', '--to', join(root, 'odd-from-file'), '--inventory', saved, '--once', '--max-jobs', '1', '--json'], env);
+      expect(fromFile.code, fromFile.stderr).toBe(0);
+      expect((JSON.parse(fromFile.stdout) as { total: number }).total).toBe(107);
       const include = await runCli(['export', 'odd', '--to', join(root, 'odd-some'), '--plan', '--json', '--include', 'photos/**', '--exclude', '**/*.jpg'], env);
       expect((JSON.parse(include.stdout) as { archives: number }).archives).toBe(0);
     } finally {

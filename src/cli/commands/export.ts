@@ -90,7 +90,7 @@ export function registerExport(program: Command): void {
     .option('--include <glob>', 'only archives whose name matches (repeatable; ** crosses folders)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--exclude <glob>', 'no archive whose name matches (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
     .option('--plan', 'print what the export would take and cost; change nothing')
-    .option('--inventory <job-id>', 'plan from this inventory job (default: the newest whole-vault inventory, else a new one)')
+    .option('--inventory <job-id|file>', 'plan from this inventory job, or a saved inventory file (default: the newest whole-vault inventory, else a new one)')
     .option('--once', 'one pass: start what the budget allows, download what is ready, print what remains, exit (for cron)')
     .option('--status', "print the ledger's state without touching the vault")
     .option('--delete-after-verify', 'delete each archive from the vault once its file is verified')
@@ -162,7 +162,7 @@ appears under its name only once its tree hash matched the inventory's.`,
             onProgress,
             signal,
             ...(options.bytesPerDay !== undefined ? { bytesPerDay: options.bytesPerDay } : {}),
-            ...(options.inventory !== undefined ? { inventoryJobId: options.inventory } : {}),
+            ...(options.inventory !== undefined ? (existsSync(options.inventory) ? { inventoryFile: options.inventory } : { inventoryJobId: options.inventory }) : {}),
             ...(options.once ? { once: true } : {}),
             ...(options.deleteAfterVerify ? { deleteAfterVerify: true } : {}),
             ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
