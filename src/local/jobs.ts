@@ -362,6 +362,6 @@ export async function getJobOutput(b: Backend, ctx: RequestContext): Promise<voi
     else await pipeline(source, ctx.res);
   } catch {
     ctx.res.destroy();
-    ctx.req.socket.destroy();
+    ctx.req.socket?.destroy();
   }
 }

@@ -242,7 +242,7 @@ function readThenCut(req: IncomingMessage, cutAt: number): Promise<void> {
     let seen = 0;
     const finish = () => {
       req.off('data', onData);
-      req.socket.destroy();
+      req.socket?.destroy();
       resolve();
     };
     const onData = (chunk: Buffer) => {
@@ -389,7 +389,7 @@ export function createGlacierServer(settings: ServerSettings): Server {
           const cutAt = typeof fault.arg === 'number' ? fault.arg : Math.max(1, Math.floor(length / 2));
           await readThenCut(req, cutAt);
         }
-        req.socket.destroy();
+        req.socket?.destroy();
         return;
       }
     }
