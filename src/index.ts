@@ -166,14 +166,38 @@ export { isFullInventory, runningInventoryJob, newestInventoryJob, isInventorySt
 import './export/vault-export.js';
 export {
   exportVault,
-  writeManifest,
+  manifestLines,
+  destinationFor,
+  defaultStatePath,
+  openLedger,
   type ExportOptions,
   type ExportReport,
   type ExportProgress,
   type NamerFactory,
   type RequestCount,
 } from './export/export-vault.js';
-export { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type ArchiveState, type ArchiveTally, type Spend, type SpendTotal, type PlannedArchive } from './export/ledger.js';
+export {
+  ARCHIVE_STATES,
+  type ExportLedger,
+  type LedgerArchive,
+  type LedgerCounts,
+  type LedgerFields,
+  type LedgerWorker,
+  type ArchiveState,
+  type ArchiveTally,
+  type Spend,
+  type SpendTotal,
+  type PlannedArchive,
+  type StartClaim,
+  type StartWait,
+} from './export/ledger.js';
+export { SqlLedger, LEDGER_SCHEMA, type SqlDriver, type SqlQuery } from './export/ledger-sql.js';
+export { SqliteLedger } from './export/ledger-sqlite.js';
+export { PostgresLedger, redactUrl, type PostgresLedgerOptions } from './export/ledger-postgres.js';
+export { ExportWorker, DEFAULT_LEASE_MS, type WorkerContext } from './export/export-worker.js';
+export { DirectoryDestination, ExportWriteError, type ExportDestination } from './export/destination.js';
+export { S3Destination, S3_STORAGE_CLASSES, s3PartSize, s3QueueSize, s3MetadataValue, parseS3Url, type S3DestinationOptions } from './export/s3-destination.js';
+export { jobOutput, VerifyingStream, type VerifiedBytes } from './export/verified-stream.js';
 export {
   decodeDescription,
   safeRelativePath,
@@ -204,7 +228,7 @@ export {
   type TierPrice,
   type TierEstimate,
 } from './export/plan.js';
-export { ExportClock, Pacer, type PacingOptions, type PacingWait } from './export/pacing.js';
+export { ExportClock, refusalBackoff, DAY_MS } from './export/pacing.js';
 
 // The SDK's client and exceptions, so that `instanceof` checks need no second import.
 export {

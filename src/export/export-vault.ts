@@ -1,29 +1,35 @@
 /**
- * The whole-vault export to a directory: every archive of the vault's
- * inventory is retrieved (paced to a daily budget and a cap on jobs in
- * flight), downloaded with the verified, resumable download, checked
- * against the inventory's tree hash, and only then renamed into place under
- * its decoded name. Progress lives in a ledger (see `ledger.ts`), so the
- * same call continues after any interruption, days later.
+ * The whole-vault export, to a directory or to S3: every archive of the
+ * vault's inventory is retrieved (paced to a daily budget and a cap on jobs
+ * in flight), streamed from its job, checked against the inventory's tree
+ * hash, and only then put in place under its decoded name. Progress lives in
+ * a ledger (see `ledger.ts`), so the same call continues after any
+ * interruption, days later; with a PostgreSQL ledger, any number of workers
+ * on any number of machines run the same call as one export (see
+ * `export-worker.ts`).
  *
  * @module
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import type { S3ClientConfig, StorageClass } from '@aws-sdk/client-s3';
 import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import type { Tier } from '../validation.js';
 import { parseInventory, type InventoryArchive } from '../transfer/inventory.js';
-import { isTransientError } from '../transfer/retry.js';
+import { DirectoryDestination, type ExportDestination } from './destination.js';
+import { ExportWorker } from './export-worker.js';
 import { newestInventoryJob } from './inventory-source.js';
-import { EXPORT_STATE_DIR, placeUnder, type ArchiveName, type ArchiveNamer } from './names.js';
+import { SqliteLedger } from './ledger-sqlite.js';
+import { PostgresLedger } from './ledger-postgres.js';
+import { EXPORT_STATE_DIR, type ArchiveName, type ArchiveNamer } from './names.js';
 import { countArchives, plannedArchives } from './plan.js';
-import { SqliteLedger, type ExportLedger, type LedgerArchive, type LedgerCounts, type PlannedArchive } from './ledger.js';
-import { ExportClock, Pacer } from './pacing.js';
+import type { ExportLedger, LedgerCounts, PlannedArchive } from './ledger.js';
+import { ExportClock } from './pacing.js';
+import { parseS3Url, S3Destination } from './s3-destination.js';
 
 /** Progress of an export, as reported to `onProgress`. */
 export interface ExportProgress {
@@ -57,10 +63,27 @@ export interface RequestCount {
 
 /** Options of {@link exportVault}. */
 export interface ExportOptions {
-  /** The target directory (created if missing). */
+  /** The target: a directory (created if missing), or `s3://bucket/prefix`. */
   to: string;
-  /** The ledger; default a SQLite ledger in `<to>/.glacier-export/ledger.sqlite`. */
+  /**
+   * Where the ledger lives: a SQLite file path, or `postgres://…` for a
+   * ledger many workers share. Default: `<to>/.glacier-export/ledger.sqlite`
+   * for a directory; for S3, `.glacier-export/s3-<bucket>-<hash>.sqlite` in
+   * the current directory.
+   */
+  state?: string;
+  /** A ledger of one's own (instead of `state`); the caller closes it. */
   ledger?: ExportLedger;
+  /** A destination of one's own (instead of the one `to` names); the caller closes it. */
+  destination?: ExportDestination;
+  /** With an S3 target: the objects' storage class (default `DEEP_ARCHIVE`). */
+  storageClass?: StorageClass;
+  /** With an S3 target: the S3 client's settings (region, endpoint, credentials, profile), apart from Glacier's. */
+  s3?: S3ClientConfig;
+  /** A claim's lease, wall-clock ms: a worker silent this long loses its claims to the others (default 10 min). */
+  leaseMs?: number;
+  /** This worker's id in the ledger (default host:pid:random). */
+  workerId?: string;
   /** Retrieval tier (default `Bulk`, the cheapest). */
   tier?: Tier;
   /** Most bytes of retrievals started in any rolling 24 h (default: no limit). */
@@ -114,92 +137,94 @@ export interface ExportReport {
   skipped: number;
   /** Retrieval requests started (all runs, retries included), with their tier, and the bytes they retrieve. */
   requests: RequestCount;
-  /** The ledger's path, for the default ledger. */
+  /** Where the ledger is (a path, or the database URL without its password). */
   ledgerPath?: string;
-  /** The manifest written at the end: one JSON line per archive (id, path, size, tree hash, status, error). */
+  /** The manifest written at the end: one JSON line per archive (id, path, size, tree hash, status, error); an s3:// URL for an S3 target. */
   manifestPath: string;
 }
 
-/** Writes the manifest of a ledger to `path` (atomically: a temporary file, then a rename). */
-export async function writeManifest(ledger: ExportLedger, path: string): Promise<void> {
-  const out = createWriteStream(`${path}.tmp`);
-  const lines = (function* () {
-    for (const a of ledger.all()) {
-      yield `${JSON.stringify({ archiveId: a.archiveId, path: a.name, size: a.size, treeHash: a.treeHash, status: a.state, ...(a.error ? { error: a.error } : {}) })}\n`;
-    }
-  })();
-  await pipeline(Readable.from(lines), out);
-  await rename(`${path}.tmp`, path);
+/** The manifest's lines: one JSON object per archive of the ledger, oldest first. */
+export async function* manifestLines(ledger: ExportLedger): AsyncGenerator<string> {
+  for await (const a of ledger.all()) {
+    yield `${JSON.stringify({ archiveId: a.archiveId, path: a.name, size: a.size, treeHash: a.treeHash, status: a.state, ...(a.error ? { error: a.error } : {}) })}\n`;
+  }
 }
 
-function errorName(err: unknown): string {
-  return (err as { name?: string })?.name ?? '';
+/** The destination `to` names. */
+export function destinationFor(o: Pick<ExportOptions, 'to' | 'storageClass' | 's3'>): ExportDestination {
+  if (o.to.startsWith('s3://')) return new S3Destination({ url: o.to, ...(o.storageClass ? { storageClass: o.storageClass } : {}), ...(o.s3 ? { client: o.s3 } : {}) });
+  return new DirectoryDestination(o.to);
 }
 
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+/** Where the default ledger of a target is. */
+export function defaultStatePath(to: string): string {
+  if (!to.startsWith('s3://')) return join(resolve(to), EXPORT_STATE_DIR, 'ledger.sqlite');
+  const { bucket, prefix } = parseS3Url(to);
+  return resolve(EXPORT_STATE_DIR, `s3-${bucket}-${createHash('sha256').update(prefix).digest('hex').slice(0, 8)}.sqlite`);
 }
 
-/** Exports a whole vault to a directory; resolves when done, after one pass with `once`, or rejects when `signal` aborts. */
+/** Opens the ledger `state` names: PostgreSQL for a `postgres://` or `postgresql://` URL, else a SQLite file. */
+export async function openLedger(state: string): Promise<ExportLedger> {
+  if (/^postgres(ql)?:\/\//.test(state)) return PostgresLedger.connect(state);
+  await mkdir(dirname(resolve(state)), { recursive: true });
+  return new SqliteLedger(state);
+}
+
+/**
+ * Exports a whole vault to a directory or to S3; resolves when done, after
+ * one pass with `once`, or rejects when `signal` aborts. Run it in several
+ * processes with the same PostgreSQL `state` and they share the work.
+ */
 export async function exportVault(vault: Vault, options: ExportOptions): Promise<ExportReport> {
-  const to = resolve(options.to);
-  const stateDir = join(to, EXPORT_STATE_DIR);
-  const staging = join(stateDir, 'staging');
-  await mkdir(staging, { recursive: true });
-  const ledgerPath = options.ledger ? undefined : join(stateDir, 'ledger.sqlite');
-  const ledger = options.ledger ?? new SqliteLedger(ledgerPath!);
+  const destination = options.destination ?? destinationFor(options);
+  let ledger: ExportLedger | undefined;
   try {
-    return await run(vault, options, to, staging, ledger, ledgerPath);
+    await destination.prepare();
+    const state = options.state ?? defaultStatePath(options.to);
+    ledger = options.ledger ?? (await openLedger(state));
+    return await run(vault, options, destination, ledger);
   } finally {
-    if (!options.ledger) ledger.close();
+    if (!options.ledger) await ledger?.close();
+    if (!options.destination) await destination.close();
   }
 }
 
-async function run(vault: Vault, o: ExportOptions, to: string, staging: string, ledger: ExportLedger, ledgerPath: string | undefined): Promise<ExportReport> {
-  const clock = new ExportClock(o.timeScale ?? 1);
-  const signal = o.signal;
+async function run(vault: Vault, o: ExportOptions, destination: ExportDestination, ledger: ExportLedger): Promise<ExportReport> {
   const identity = `${vault.accountId}/${vault.name}`;
-  const known = ledger.getMeta<string>('vault');
-  if (known !== undefined && known !== identity) throw new Error(`The ledger belongs to the export of vault ${known}, not ${identity}. Use another target or ledger.`);
-  if (!ledger.planned()) await plan(vault, o, to, ledger, clock, identity);
-  const total = Object.values(ledger.counts()).reduce((n, c) => n + c.archives, 0);
-  const report = (event: ExportProgress['event'], archiveId?: string) =>
-    o.onProgress?.({ counts: ledger.counts(), total, event, ...(archiveId ? { archiveId } : {}) });
-  report('planned');
-  const pacer = new Pacer(ledger, clock, { bytesPerDay: o.bytesPerDay, maxJobsInFlight: o.maxJobsInFlight ?? 100 });
-  await adoptStartingJobs(vault, ledger);
-  const maxPoll = o.maxPollInterval ?? 15 * 60 * 1000;
-  let pollMs = 1000;
-  for (;;) {
-    signal?.throwIfAborted();
-    const progressed = (await collect(vault, o, to, staging, ledger, report, signal)) + (await start(vault, o, ledger, pacer, report));
-    const counts = ledger.counts();
-    const finished = counts.pending.archives + counts.starting.archives + counts.requested.archives === 0;
-    if (finished || o.once) {
-      const manifestPath = join(dirname(staging), 'manifest.jsonl');
-      await writeManifest(ledger, manifestPath);
-      const spent = ledger.spentTotal();
-      const skipped = (ledger.getMeta<number>('inventoryArchives') ?? total) - total;
-      const requests = { tier: o.tier ?? 'Bulk', count: spent.requests, bytes: spent.bytes };
-      return { total, counts, finished, skipped, requests, manifestPath, ...(ledgerPath ? { ledgerPath } : {}) };
-    }
-    pollMs = progressed > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
-    o.onProgress?.({ counts, total, event: 'waiting', nextPollMs: Math.max(10, pollMs / clock.scale) });
-    await clock.sleep(pollMs, signal);
-  }
+  await ledger.withPlanLock(async () => {
+    const known = await ledger.getMeta<string>('vault');
+    if (known !== undefined && known !== identity) throw new Error(`The ledger belongs to the export of vault ${known}, not ${identity}. Use another target or ledger.`);
+    const target = await ledger.getMeta<string>('destination');
+    if (target !== undefined && target !== destination.location) throw new Error(`The ledger belongs to the export to ${target}, not ${destination.location}. Use another ledger (state).`);
+    if (!(await ledger.planned())) await plan(vault, o, destination, ledger, identity);
+  });
+  const clock = new ExportClock(o.timeScale ?? 1, (await ledger.getMeta<number>('clockEpoch')) ?? Date.now());
+  const total = Object.values(await ledger.counts(0)).reduce((n, c) => n + c.archives, 0);
+  o.onProgress?.({ counts: await ledger.counts(), total, event: 'planned' });
+  const worker = {
+    workerId: o.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
+    host: hostname(),
+    pid: process.pid,
+    startedAt: Date.now(),
+  };
+  const { finished, counts } = await new ExportWorker({ vault, ledger, destination, clock, options: o, worker, total }).run();
+  const manifestPath = await destination.writeManifest(manifestLines(ledger));
+  const spent = await ledger.spentTotal();
+  const skipped = ((await ledger.getMeta<number>('inventoryArchives')) ?? total) - total;
+  const requests = { tier: o.tier ?? 'Bulk', count: spent.requests, bytes: spent.bytes };
+  return { total, counts, finished, skipped, requests, manifestPath, ledgerPath: ledger.location };
 }
 
-/** Takes the inventory, names and filters its archives, and records the plan. */
 /** The inventory a plan reads: a saved file, or a job (waited for). */
 async function inventoryFor(vault: Vault, o: ExportOptions, ledger: ExportLedger, clock: ExportClock): Promise<AsyncIterable<InventoryArchive>> {
   if (o.inventoryFile !== undefined) {
     const format = /\.csv$/i.test(o.inventoryFile) ? 'CSV' : 'JSON';
-    ledger.setMeta('inventoryFile', resolve(o.inventoryFile));
+    await ledger.setMeta('inventoryFile', resolve(o.inventoryFile));
     return parseInventory(createReadStream(o.inventoryFile), format);
   }
   let job: Job | undefined = o.inventoryJobId ? vault.Job(o.inventoryJobId) : await newestInventoryJob(vault);
   job ??= await vault.initiateInventoryRetrieval({ format: 'JSON' });
-  ledger.setMeta('inventoryJobId', job.id);
+  await ledger.setMeta('inventoryJobId', job.id);
   for (let wait = 1000; ; wait = Math.min(wait * 2, 15 * 60 * 1000)) {
     await job.load();
     if (job.statusCode === 'Succeeded') break;
@@ -209,174 +234,24 @@ async function inventoryFor(vault: Vault, o: ExportOptions, ledger: ExportLedger
   return job.inventory();
 }
 
-async function plan(vault: Vault, o: ExportOptions, to: string, ledger: ExportLedger, clock: ExportClock, identity: string): Promise<void> {
-  ledger.setMeta('vault', identity);
+/** Takes the inventory, names and filters its archives, and records the plan (one worker, under the plan lock). */
+async function plan(vault: Vault, o: ExportOptions, destination: ExportDestination, ledger: ExportLedger, identity: string): Promise<void> {
+  await ledger.setMeta('vault', identity);
+  await ledger.setMeta('destination', destination.location);
+  await ledger.compareAndSetMeta('clockEpoch', undefined, Date.now());
+  const clock = new ExportClock(o.timeScale ?? 1, (await ledger.getMeta<number>('clockEpoch'))!);
   const inventory = await inventoryFor(vault, o, ledger, clock);
   // Streamed: the inventory is read, named and recorded in batches, never held whole.
   let batch: PlannedArchive[] = [];
   const counter = countArchives(inventory);
-  for await (const { archive: a, name } of plannedArchives(counter.archives, o, to)) {
-    batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, mtime: name.mtime ?? null });
+  for await (const { archive: a, name } of plannedArchives(counter.archives, o, destination.namesRoot)) {
+    batch.push({ archiveId: a.archiveId, name: name.path, size: a.size, treeHash: a.sha256TreeHash, created: a.creationDate, description: a.archiveDescription, mtime: name.mtime ?? null });
     if (batch.length >= 10_000) {
-      ledger.addToPlan(batch);
+      await ledger.addToPlan(batch);
       batch = [];
     }
   }
-  ledger.addToPlan(batch);
-  ledger.setMeta('inventoryArchives', counter.count);
-  ledger.completePlan();
-}
-
-/**
- * A crash can fall between InitiateJob and its record: archives left
- * `starting` get the job the vault lists for them, if any, else go back to
- * `pending`. So no retrieval is started twice.
- */
-async function adoptStartingJobs(vault: Vault, ledger: ExportLedger): Promise<void> {
-  const starting = new Map(ledger.inState(['starting']).map((a) => [a.archiveId, a]));
-  if (starting.size === 0) return;
-  for await (const job of vault.jobs.all()) {
-    const a = job.archiveId !== undefined ? starting.get(job.archiveId) : undefined;
-    if (!a || job.action !== 'ArchiveRetrieval' || job.statusCode === 'Failed') continue;
-    ledger.update(a.archiveId, 'requested', { jobId: job.id, jobStartedAt: job.creationDate ? new Date(job.creationDate).getTime() : Date.now(), attempts: a.attempts + 1 });
-    starting.delete(a.archiveId);
-  }
-  for (const a of starting.values()) ledger.update(a.archiveId, 'pending');
-}
-
-/** Starts retrievals while pacing allows; returns how many. */
-async function start(vault: Vault, o: ExportOptions, ledger: ExportLedger, pacer: Pacer, report: (e: ExportProgress['event'], id?: string) => void): Promise<number> {
-  let started = 0;
-  let inFlight = ledger.counts().requested.archives;
-  for (;;) {
-    o.signal?.throwIfAborted();
-    const [next] = ledger.inState(['pending'], 1);
-    if (!next || pacer.check(next.size, inFlight)) return started;
-    ledger.update(next.archiveId, 'starting');
-    let job: Job;
-    try {
-      job = await vault.Archive(next.archiveId).initiateArchiveRetrieval({ tier: o.tier ?? 'Bulk', description: 'glacier-resource export' });
-    } catch (err) {
-      ledger.update(next.archiveId, 'pending', { error: describe(err) });
-      if (errorName(err) === 'PolicyEnforcedException' || errorName(err) === 'InsufficientCapacityException') {
-        pacer.refused();
-        report('retry', next.archiveId);
-        return started;
-      }
-      if (errorName(err) === 'ResourceNotFoundException') {
-        ledger.update(next.archiveId, 'failed', { error: `The archive is no longer in the vault: ${describe(err)}` });
-        report('failed', next.archiveId);
-        continue;
-      }
-      // Throttling or a server error that outlasted the SDK's retries: try again at the next poll.
-      if (isTransientError(err)) return started;
-      throw err;
-    }
-    ledger.update(next.archiveId, 'requested', { jobId: job.id, jobStartedAt: pacer.clock.now(), attempts: next.attempts + 1, error: null });
-    pacer.started(next.size, next.archiveId);
-    started++;
-    inFlight++;
-    report('started', next.archiveId);
-  }
-}
-
-/** Polls the jobs in flight and downloads the outputs that are ready; returns how many archives moved on. */
-async function collect(
-  vault: Vault,
-  o: ExportOptions,
-  to: string,
-  staging: string,
-  ledger: ExportLedger,
-  report: (e: ExportProgress['event'], id?: string) => void,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  const ready: LedgerArchive[] = [];
-  let moved = 0;
-  const retry = (a: LedgerArchive, reason: string) => {
-    const failed = a.attempts >= (o.maxAttempts ?? 5);
-    ledger.update(a.archiveId, failed ? 'failed' : 'pending', { error: reason, jobId: null });
-    report(failed ? 'failed' : 'retry', a.archiveId);
-    moved++;
-  };
-  const polled = ledger.inState(['requested']);
-  let nextPoll = 0;
-  // DescribeJob costs nothing on AWS; a few at a time keep a large flight quick to poll.
-  const poller = async () => {
-    while (nextPoll < polled.length) {
-      signal?.throwIfAborted();
-      const a = polled[nextPoll++]!;
-      const job = vault.Job(a.jobId!);
-      try {
-        await job.load();
-      } catch (err) {
-        if (isTransientError(err)) continue; // look again at the next poll
-        if (errorName(err) !== 'ResourceNotFoundException') throw err;
-        retry(a, `job ${a.jobId} expired before its output was downloaded`);
-        continue;
-      }
-      if (job.statusCode === 'Succeeded') ready.push(a);
-      else if (job.statusCode === 'Failed') retry(a, `job ${a.jobId} failed: ${job.statusMessage ?? 'no reason given'}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, poller));
-  ready.sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : x.archiveId < y.archiveId ? -1 : 1));
-  let next = 0;
-  const worker = async () => {
-    while (next < ready.length) {
-      const a = ready[next++]!;
-      moved += await download(vault, o, to, staging, ledger, a, report, retry, signal);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.concurrency ?? 2) }, worker));
-  return moved;
-}
-
-/** Downloads one ready output, verifies it against the inventory and renames it into place. */
-async function download(
-  vault: Vault,
-  o: ExportOptions,
-  to: string,
-  staging: string,
-  ledger: ExportLedger,
-  a: LedgerArchive,
-  report: (e: ExportProgress['event'], id?: string) => void,
-  retry: (a: LedgerArchive, reason: string) => void,
-  signal: AbortSignal | undefined,
-): Promise<number> {
-  const target = placeUnder(to, a.name)!;
-  const temp = join(staging, createHash('sha256').update(a.archiveId).digest('hex').slice(0, 40));
-  let result;
-  try {
-    result = await vault.Job(a.jobId!).download(temp, { ...(signal ? { signal } : {}) });
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    if (errorName(err) === 'ResourceNotFoundException') {
-      retry(a, `job ${a.jobId} expired while its output was downloaded`);
-      return 0;
-    }
-    retry(a, `download failed: ${describe(err)}`);
-    return 0;
-  }
-  if (result.treeHash !== a.treeHash) {
-    await rm(temp, { force: true });
-    retry(a, `the downloaded bytes' tree hash ${result.treeHash ?? '(none)'} is not the inventory's ${a.treeHash}`);
-    return 0;
-  }
-  if (a.mtime !== null) await utimes(temp, new Date(a.mtime), new Date(a.mtime));
-  await mkdir(dirname(target), { recursive: true });
-  const existing = await stat(target).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    ledger.update(a.archiveId, 'failed', { error: `${a.name} exists in the target and is not a file; move it away and run the export again` });
-    report('failed', a.archiveId);
-    return 1;
-  }
-  await rename(temp, target);
-  ledger.update(a.archiveId, 'verified', { error: null });
-  report('verified', a.archiveId);
-  if (o.deleteAfterVerify) {
-    await vault.Archive(a.archiveId).delete();
-    ledger.update(a.archiveId, 'deleted');
-    report('deleted', a.archiveId);
-  }
-  return 1;
+  await ledger.addToPlan(batch);
+  await ledger.setMeta('inventoryArchives', counter.count);
+  await ledger.completePlan();
 }

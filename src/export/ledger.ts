@@ -1,42 +1,51 @@
 /**
  * The export ledger: what a whole-vault export has planned and done, kept
  * so that an export can stop at any moment (Ctrl-C, `kill -9`, a reboot) and
- * the same command continues where it stopped, days later.
+ * continue where it stopped, days later, and so that any number of workers
+ * on any number of machines can share one export.
  *
- * The runner sees only the {@link ExportLedger} interface; this module's
- * {@link SqliteLedger} keeps it in an embedded SQLite database (through
- * `better-sqlite3`, as the local endpoint does). SQLite because every change
- * is one small transaction, committed and fsynced before the runner acts on
- * it, and because the same tables carry over to the PostgreSQL ledger that
- * lets many workers share one export.
+ * The runner sees only the {@link ExportLedger} interface. One class,
+ * `SqlLedger` (`ledger-sql.ts`), implements it over two drivers with the same
+ * schema and the same statements: {@link SqliteLedger}, an embedded SQLite
+ * file for one process (the default), and {@link PostgresLedger}, a
+ * PostgreSQL database that many workers share (`--state postgres://…`).
  *
- * Schema (`ledger.sqlite`):
+ * Schema:
  *
  * | table | columns | what |
  * |---|---|---|
- * | `meta` | `key`, `value` (JSON) | the export's identity: vault, account, inventory job, options |
- * | `archives` | `archive_id` (key), `name`, `size`, `tree_hash`, `created`, `mtime`, `state`, `job_id`, `job_started_at`, `attempts`, `error`, `updated_at` | one row per archive of the plan |
+ * | `meta` | `key`, `value` (JSON) | the export's identity: vault, inventory, clock epoch, options; the last job scan; the back-off after a refusal |
+ * | `archives` | `archive_id` (key), `name`, `size`, `tree_hash`, `created`, `description`, `mtime`, `state`, `job_id`, `job_started_at`, `job_ready`, `attempts`, `failures`, `error`, `lease_owner`, `lease_until`, `updated_at` | one row per archive of the plan |
  * | `spend` | `at`, `bytes`, `archive_id` | each retrieval started, for the rolling 24 h budget |
+ * | `workers` | `worker_id` (key), `host`, `pid`, `started_at`, `heartbeat_at`, `activity`, `done` | each worker that joined, for `--status` |
  *
- * An archive's `state` goes `pending` → `starting` (a retrieval is about to be
- * initiated) → `requested` (with its job id and time) → `verified` (its file
- * is in place and matched its tree hash) → `deleted` (with deleteAfterVerify);
- * or to `failed` with the reason, after too many attempts. `starting` exists
- * so that a crash between InitiateJob and its record never starts a second
- * retrieval: the next run finds the job by listing the vault's jobs.
+ * An archive's `state` goes `pending` → `starting` (a worker claimed it and
+ * is initiating its retrieval) → `requested` (with its job id and time) →
+ * `verified` (its file or object is in place and matched its tree hash) →
+ * `deleted` (with deleteAfterVerify); or to `failed` with the reason, after
+ * too many attempts. A claim is a lease: `lease_owner` and `lease_until`
+ * (wall-clock ms). A worker that dies leaves its leases to expire, and
+ * another takes the work over: a `starting` archive is looked up in the
+ * vault's job list first, so no retrieval is ever started twice.
+ *
+ * Times: `job_started_at` and `spend.at` are on the export clock (see
+ * `ExportClock`, whose epoch is kept in `meta`, so every worker reads the
+ * same clock); `lease_until`, `heartbeat_at` and `updated_at` are wall-clock.
  *
  * @module
  */
-import Database from 'better-sqlite3';
 
 /** An archive's state in the ledger. */
 export type ArchiveState = 'pending' | 'starting' | 'requested' | 'verified' | 'deleted' | 'failed';
+
+/** Every state, in order. */
+export const ARCHIVE_STATES: readonly ArchiveState[] = ['pending', 'starting', 'requested', 'verified', 'deleted', 'failed'];
 
 /** One archive of the plan. */
 export interface LedgerArchive {
   /** The archive id. */
   archiveId: string;
-  /** Its file's path relative to the export's target. */
+  /** Its file's path relative to the export's target (or its key under the prefix). */
   name: string;
   /** Size in bytes. */
   size: number;
@@ -44,6 +53,8 @@ export interface LedgerArchive {
   treeHash: string;
   /** The inventory's CreationDate (ISO 8601). */
   created: string;
+  /** The archive's description, as the inventory gives it. */
+  description: string;
   /** Modification time from the description, ms since the epoch, or null. */
   mtime: number | null;
   /** Where it stands. */
@@ -52,10 +63,18 @@ export interface LedgerArchive {
   jobId: string | null;
   /** When that job was started (export clock, ms). */
   jobStartedAt: number | null;
+  /** True once a job scan saw the job succeed (its output is ready). */
+  jobReady: boolean;
   /** Retrievals started for it so far. */
   attempts: number;
+  /** Failed downloads of the current job's output. */
+  failures: number;
   /** Why it failed, or the last retryable error. */
   error: string | null;
+  /** The worker holding it, while a claim lasts. */
+  leaseOwner: string | null;
+  /** When that claim lapses (wall clock, ms). */
+  leaseUntil: number | null;
 }
 
 /** A number of archives and their bytes. */
@@ -67,7 +86,10 @@ export interface ArchiveTally {
 }
 
 /** An archive as the plan records it. */
-export type PlannedArchive = Omit<LedgerArchive, 'state' | 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>;
+export type PlannedArchive = Pick<LedgerArchive, 'archiveId' | 'name' | 'size' | 'treeHash' | 'created' | 'description' | 'mtime'>;
+
+/** The fields an update may set. */
+export type LedgerFields = Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'jobReady' | 'attempts' | 'failures' | 'error' | 'leaseOwner' | 'leaseUntil'>>;
 
 /** Counts of archives and bytes per state. */
 export type LedgerCounts = Record<ArchiveState, ArchiveTally>;
@@ -88,232 +110,101 @@ export interface Spend {
   bytes: number;
 }
 
-/** What the export runner needs of a ledger. */
+/** A worker of the export, as `--status` shows it. */
+export interface LedgerWorker {
+  /** Its id (host, pid and a random part). */
+  workerId: string;
+  /** Its host name. */
+  host: string;
+  /** Its process id. */
+  pid: number;
+  /** When it joined (wall clock, ms). */
+  startedAt: number;
+  /** Its last sign of life (wall clock, ms). */
+  heartbeatAt: number;
+  /** What it was doing then. */
+  activity: string;
+  /** Archives it verified. */
+  done: number;
+}
+
+/** What a start claim asks for: the limits that hold across all workers. */
+export interface StartClaim {
+  /** The claiming worker. */
+  worker: string;
+  /** Its lease, wall clock ms. */
+  leaseUntil: number;
+  /** Now, on the export clock. */
+  now: number;
+  /** Most bytes of retrievals started in any rolling 24 h, or undefined. */
+  bytesPerDay: number | undefined;
+  /** Most jobs started but not yet downloaded. */
+  maxJobsInFlight: number;
+}
+
+/** Why no retrieval may start now, and when one might. */
+export interface StartWait {
+  /** `jobs`: too many in flight; `budget`: the 24 h budget is spent; `backoff`: after a refusal; `none`: nothing pending. */
+  wait: 'jobs' | 'budget' | 'backoff' | 'none';
+  /** When (export clock, ms) a start may be possible, when known. */
+  until?: number;
+}
+
+/** What the export runner needs of a ledger. Every method is one transaction. */
 export interface ExportLedger {
+  /** Where the ledger lives (a file path, or a database URL without its password). */
+  readonly location: string;
   /** A value of the export's identity, or undefined. */
-  getMeta<T>(key: string): T | undefined;
+  getMeta<T>(key: string): Promise<T | undefined>;
   /** Sets a value of the export's identity. */
-  setMeta(key: string, value: unknown): void;
+  setMeta(key: string, value: unknown): Promise<void>;
+  /** Sets `key` to `value` only if it still holds `expected` (undefined: absent); true when it did. */
+  compareAndSetMeta(key: string, expected: unknown, value: unknown): Promise<boolean>;
+  /** Runs `fn` while no other worker runs a `withPlanLock` of this ledger (the first worker plans; the others wait, then join). */
+  withPlanLock<T>(fn: () => Promise<T>): Promise<T>;
   /** True once the plan (every archive) is recorded. */
-  planned(): boolean;
-  /** Adds archives to the plan, `pending` (archives already in it are left as they are); one transaction. */
-  addToPlan(archives: Iterable<PlannedArchive>): void;
+  planned(): Promise<boolean>;
+  /** Adds archives to the plan, `pending` (archives already in it are left as they are). */
+  addToPlan(archives: readonly PlannedArchive[]): Promise<void>;
   /** Marks the plan complete: every archive of the inventory is in it. */
-  completePlan(): void;
+  completePlan(): Promise<void>;
   /** Every archive, oldest first, read in batches (never all in memory). */
-  all(): Iterable<LedgerArchive>;
+  all(): AsyncIterable<LedgerArchive>;
   /** Archives in these states, oldest first (by CreationDate, then id), at most `limit`. */
-  inState(states: readonly ArchiveState[], limit?: number): LedgerArchive[];
+  inState(states: readonly ArchiveState[], limit?: number): Promise<LedgerArchive[]>;
   /** One archive. */
-  archive(archiveId: string): LedgerArchive | undefined;
-  /** Moves an archive to `state`, with the given fields. */
-  update(archiveId: string, state: ArchiveState, fields?: Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>>): void;
-  /** Records bytes of retrieval started at `at`. */
-  spend(at: number, bytes: number, archiveId: string): void;
+  archive(archiveId: string): Promise<LedgerArchive | undefined>;
+  /**
+   * Moves an archive to `state` with the given fields. With `owner`, only
+   * while that worker still holds its lease; returns whether it changed.
+   */
+  update(archiveId: string, state: ArchiveState, fields?: LedgerFields, owner?: string): Promise<boolean>;
+  /**
+   * Claims the oldest pending archive for a retrieval and records its bytes
+   * against the budget, if the budget, the cap on jobs in flight and any
+   * back-off allow; all checked and changed at once, across all workers.
+   */
+  claimStart(claim: StartClaim): Promise<LedgerArchive | StartWait>;
+  /** Takes back the budget a claimed start recorded, when it did not start a job. */
+  refund(archiveId: string): Promise<void>;
+  /** Claims up to `limit` archives in `state` whose lease has lapsed (never held, or held by a worker gone quiet), with `jobReady` when given. */
+  claim(state: ArchiveState, worker: string, leaseUntil: number, now: number, limit: number, jobReady?: boolean): Promise<LedgerArchive[]>;
+  /** Extends this worker's leases on these archives. */
+  renew(archiveIds: readonly string[], worker: string, leaseUntil: number): Promise<void>;
+  /** Marks the `requested` archives of these jobs ready to download. */
+  markReady(jobIds: readonly string[]): Promise<void>;
+  /** Records bytes of retrieval started at `at` (export clock). */
+  spend(at: number, bytes: number, archiveId: string): Promise<void>;
   /** Bytes of retrieval started at or after `since`. */
-  spentSince(since: number): number;
-  /** Retrievals started so far (all runs), and their bytes. */
-  spentTotal(): SpendTotal;
-  /** The oldest spend at or after `since`, if any (when the window next frees budget). */
-  oldestSpendSince(since: number): Spend | undefined;
-  /** Archives and bytes per state. */
-  counts(): LedgerCounts;
+  spentSince(since: number): Promise<number>;
+  /** Retrievals started so far (all runs, all workers), and their bytes. */
+  spentTotal(): Promise<SpendTotal>;
+  /** Archives and bytes per state (at most `maxAgeMs` old; default 1 s, 0 for exact). */
+  counts(maxAgeMs?: number): Promise<LedgerCounts>;
+  /** Records a worker's sign of life (and counts one archive it verified with `done`). */
+  heartbeat(worker: Omit<LedgerWorker, 'heartbeatAt' | 'done'>, done?: number): Promise<void>;
+  /** The workers that joined. */
+  workers(): Promise<LedgerWorker[]>;
   /** Closes the ledger. */
-  close(): void;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS archives (
-  archive_id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  tree_hash TEXT NOT NULL,
-  created TEXT NOT NULL,
-  mtime INTEGER,
-  state TEXT NOT NULL,
-  job_id TEXT,
-  job_started_at INTEGER,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  error TEXT,
-  updated_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS archives_by_state ON archives (state, created, archive_id);
-CREATE INDEX IF NOT EXISTS archives_by_creation ON archives (created, archive_id);
-CREATE TABLE IF NOT EXISTS spend (at INTEGER NOT NULL, bytes INTEGER NOT NULL, archive_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS spend_by_time ON spend (at);
-`;
-
-const STATES: readonly ArchiveState[] = ['pending', 'starting', 'requested', 'verified', 'deleted', 'failed'];
-
-interface Row {
-  archive_id: string;
-  name: string;
-  size: number;
-  tree_hash: string;
-  created: string;
-  mtime: number | null;
-  state: ArchiveState;
-  job_id: string | null;
-  job_started_at: number | null;
-  attempts: number;
-  error: string | null;
-}
-
-function fromRow(r: Row): LedgerArchive {
-  return {
-    archiveId: r.archive_id,
-    name: r.name,
-    size: r.size,
-    treeHash: r.tree_hash,
-    created: r.created,
-    mtime: r.mtime,
-    state: r.state,
-    jobId: r.job_id,
-    jobStartedAt: r.job_started_at,
-    attempts: r.attempts,
-    error: r.error,
-  };
-}
-
-/** A ledger in a SQLite file (see the module's schema). One export (one process) uses it at a time. */
-export class SqliteLedger implements ExportLedger {
-  readonly #db: Database.Database;
-  /** Counts per state, kept in step with every change once read (one process holds the ledger). */
-  #counts: LedgerCounts | undefined;
-
-  /** Opens or creates the ledger at `path`. Throws when another export holds it. */
-  constructor(path: string) {
-    this.#db = new Database(path, { timeout: 0 });
-    try {
-      this.#db.pragma('locking_mode = EXCLUSIVE');
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.exec('BEGIN IMMEDIATE');
-      this.#db.exec(SCHEMA);
-      this.#db.exec('COMMIT');
-    } catch (err) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-      this.#db.close();
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-        throw Object.assign(new Error(`The export ledger ${path} is in use by another export. Stop it first, or give another ledger.`), { code: 'EBUSY' });
-      }
-      throw err;
-    }
-  }
-
-  /** {@inheritDoc ExportLedger.getMeta} */
-  getMeta<T>(key: string): T | undefined {
-    const v = this.#db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as string | undefined;
-    return v === undefined ? undefined : (JSON.parse(v) as T);
-  }
-
-  /** {@inheritDoc ExportLedger.setMeta} */
-  setMeta(key: string, value: unknown): void {
-    this.#db.prepare('INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
-  }
-
-  /** {@inheritDoc ExportLedger.planned} */
-  planned(): boolean {
-    return this.getMeta<boolean>('planned') === true;
-  }
-
-  /** {@inheritDoc ExportLedger.addToPlan} */
-  addToPlan(archives: Iterable<PlannedArchive>): void {
-    const insert = this.#db.prepare(
-      "INSERT OR IGNORE INTO archives(archive_id, name, size, tree_hash, created, mtime, state, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
-    );
-    this.#db.transaction(() => {
-      const now = Date.now();
-      for (const a of archives) insert.run(a.archiveId, a.name, a.size, a.treeHash, a.created, a.mtime, now);
-    })();
-    this.#counts = undefined;
-  }
-
-  /** {@inheritDoc ExportLedger.completePlan} */
-  completePlan(): void {
-    this.setMeta('planned', true);
-  }
-
-  /** {@inheritDoc ExportLedger.all} */
-  *all(): Iterable<LedgerArchive> {
-    let after = { created: '', id: '' };
-    for (;;) {
-      const rows = this.#db.prepare('SELECT * FROM archives WHERE (created, archive_id) > (?, ?) ORDER BY created, archive_id LIMIT 5000').all(after.created, after.id) as Row[];
-      for (const r of rows) yield fromRow(r);
-      const last = rows.at(-1);
-      if (!last || rows.length < 5000) return;
-      after = { created: last.created, id: last.archive_id };
-    }
-  }
-
-  /** {@inheritDoc ExportLedger.inState} */
-  inState(states: readonly ArchiveState[], limit = -1): LedgerArchive[] {
-    const rows = this.#db
-      .prepare(`SELECT * FROM archives WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY created, archive_id LIMIT ?`)
-      .all(...states, limit) as Row[];
-    return rows.map(fromRow);
-  }
-
-  /** {@inheritDoc ExportLedger.archive} */
-  archive(archiveId: string): LedgerArchive | undefined {
-    const r = this.#db.prepare('SELECT * FROM archives WHERE archive_id = ?').get(archiveId) as Row | undefined;
-    return r && fromRow(r);
-  }
-
-  /** {@inheritDoc ExportLedger.update} */
-  update(archiveId: string, state: ArchiveState, fields: Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'attempts' | 'error'>> = {}): void {
-    const sets = ['state = ?', 'updated_at = ?'];
-    const values: unknown[] = [state, Date.now()];
-    const columns: Record<string, string> = { jobId: 'job_id', jobStartedAt: 'job_started_at', attempts: 'attempts', error: 'error' };
-    for (const [k, v] of Object.entries(fields)) {
-      sets.push(`${columns[k]!} = ?`);
-      values.push(v);
-    }
-    const before = this.#db.prepare('SELECT state, size FROM archives WHERE archive_id = ?').get(archiveId) as { state: ArchiveState; size: number } | undefined;
-    if (!before) throw new Error(`The ledger has no archive ${archiveId}.`);
-    this.#db.prepare(`UPDATE archives SET ${sets.join(', ')} WHERE archive_id = ?`).run(...values, archiveId);
-    if (this.#counts) {
-      this.#counts[before.state].archives--;
-      this.#counts[before.state].bytes -= before.size;
-      this.#counts[state].archives++;
-      this.#counts[state].bytes += before.size;
-    }
-  }
-
-  /** {@inheritDoc ExportLedger.spend} */
-  spend(at: number, bytes: number, archiveId: string): void {
-    this.#db.prepare('INSERT INTO spend(at, bytes, archive_id) VALUES (?, ?, ?)').run(at, bytes, archiveId);
-  }
-
-  /** {@inheritDoc ExportLedger.spentSince} */
-  spentSince(since: number): number {
-    return this.#db.prepare('SELECT coalesce(sum(bytes), 0) FROM spend WHERE at >= ?').pluck().get(since) as number;
-  }
-
-  /** {@inheritDoc ExportLedger.spentTotal} */
-  spentTotal(): SpendTotal {
-    return this.#db.prepare('SELECT count(*) AS requests, coalesce(sum(bytes), 0) AS bytes FROM spend').get() as SpendTotal;
-  }
-
-  /** {@inheritDoc ExportLedger.oldestSpendSince} */
-  oldestSpendSince(since: number): Spend | undefined {
-    return this.#db.prepare('SELECT at, bytes FROM spend WHERE at >= ? ORDER BY at LIMIT 1').get(since) as Spend | undefined;
-  }
-
-  /** {@inheritDoc ExportLedger.counts} */
-  counts(): LedgerCounts {
-    if (!this.#counts) {
-      const counts = Object.fromEntries(STATES.map((s) => [s, { archives: 0, bytes: 0 }])) as LedgerCounts;
-      const rows = this.#db.prepare('SELECT state, count(*) AS n, coalesce(sum(size), 0) AS b FROM archives GROUP BY state').all() as Array<{ state: ArchiveState; n: number; b: number }>;
-      for (const r of rows) counts[r.state] = { archives: r.n, bytes: r.b };
-      this.#counts = counts;
-    }
-    return structuredClone(this.#counts);
-  }
-
-  /** {@inheritDoc ExportLedger.close} */
-  close(): void {
-    if (this.#db.open) this.#db.close();
-  }
+  close(): Promise<void>;
 }

@@ -79,9 +79,9 @@ describe('glacier export', () => {
 
     const ledger = new SqliteLedger(join(to, '.glacier-export', 'ledger.sqlite'));
     try {
-      for (const a of ledger.inState(['verified'])) expect(treeHash(await readFile(join(to, a.name)))).toBe(a.treeHash);
+      for (const a of await ledger.inState(['verified'])) expect(treeHash(await readFile(join(to, a.name)))).toBe(a.treeHash);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const manifest = (await readFile(join(to, '.glacier-export', 'manifest.jsonl'), 'utf8')).trim().split('\n');
     expect(manifest).toHaveLength(ARCHIVES);

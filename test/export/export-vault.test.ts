@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportVault, type ExportProgress } from '../../src/export/export-vault.js';
-import { SqliteLedger } from '../../src/export/ledger.js';
+import { SqliteLedger } from '../../src/export/ledger-sqlite.js';
 import { resource, type ServiceResource } from '../../src/index.js';
 import { startLocalGlacier, type LocalGlacier } from '../../src/local/index.js';
 import { seedVault } from '../../src/local/seed.js';
@@ -63,13 +63,13 @@ describe('exportVault to a directory', () => {
     expect(((started.at(-1)! - started[0]!) * SCALE) / 86_400_000).toBeGreaterThan(2.5);
     const ledger = new SqliteLedger(join(to, '.glacier-export', 'ledger.sqlite'));
     try {
-      for (const a of ledger.inState(['verified'])) {
+      for (const a of await ledger.inState(['verified'])) {
         const data = await readFile(join(to, a.name));
         expect(data.length).toBe(a.size);
         expect(treeHash(data)).toBe(a.treeHash);
       }
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     expect((await readdir(join(to, '.glacier-export', 'staging'))).length).toBe(0);
     const again = await exportVault(glacier.Vault('-', 'photos'), { to, timeScale: SCALE });

@@ -64,7 +64,7 @@ it(`exports ${ARCHIVES} archives with mixed descriptions over three paced days, 
     let decoded = 0;
     let withMtime = 0;
     let checked = 0;
-    for (const a of ledger.all()) {
+    for await (const a of ledger.all()) {
       names.add(a.name.toLowerCase());
       if (a.name.startsWith('photos/') || a.name.startsWith('fotos/')) decoded++;
       if (a.mtime !== null) {
@@ -77,6 +77,6 @@ it(`exports ${ARCHIVES} archives with mixed descriptions over three paced days, 
     expect(decoded).toBeGreaterThan(ARCHIVES / 2);
     expect(withMtime).toBeGreaterThan(0);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }, 600_000);

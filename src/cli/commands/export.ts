@@ -1,8 +1,21 @@
 import { createInterface } from 'node:readline/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXPORT_STATE_DIR, planVaultExport, SqliteLedger, type VaultExportPlan, type ExportProgress, type ExportReport, type LedgerCounts, type Tier } from '../../index.js';
+import {
+  defaultStatePath,
+  openLedger,
+  parseS3Url,
+  planVaultExport,
+  S3_STORAGE_CLASSES,
+  type ExportLedger,
+  type VaultExportPlan,
+  type ExportProgress,
+  type ExportReport,
+  type LedgerCounts,
+  type LedgerWorker,
+  type Tier,
+} from '../../index.js';
 import { byteSize, oneOf, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
@@ -11,7 +24,13 @@ import { formatBytes, formatDuration } from '../format.js';
 import { withInterrupt } from '../signals.js';
 
 interface ExportCliOptions {
-  to: string;
+  to?: string;
+  state?: string;
+  storageClass: (typeof S3_STORAGE_CLASSES)[number];
+  s3Endpoint?: string;
+  s3Profile?: string;
+  s3Region?: string;
+  leaseSeconds?: number;
   plan?: boolean;
   names: 'auto' | 'id';
   include: string[];
@@ -63,6 +82,41 @@ function describePlan(p: VaultExportPlan): string {
   return lines.join('\n');
 }
 
+function describeWorkers(workers: readonly LedgerWorker[], now = Date.now()): string {
+  if (workers.length === 0) return '';
+  const lines = ['Workers:'];
+  for (const w of workers) {
+    const quiet = formatDuration(Math.max(0, now - w.heartbeatAt) / 1000);
+    lines.push(`  ${w.workerId.padEnd(36)} ${w.activity.padEnd(9)} ${String(w.done).padStart(8)} exported, last seen ${quiet} ago`);
+  }
+  return `\n${lines.join('\n')}`;
+}
+
+/** The target as given: an s3:// URL checked, a directory resolved. */
+function target(to: string): string {
+  if (!to.startsWith('s3://')) return resolve(to);
+  try {
+    parseS3Url(to);
+  } catch (err) {
+    throw new CliError((err as Error).message, ExitCode.USAGE);
+  }
+  return to;
+}
+
+async function printStatus(state: string, output: Output): Promise<void> {
+  if (!/^postgres(ql)?:\/\//.test(state) && !existsSync(state)) throw new CliError(`no export ledger at ${state}: nothing was exported there yet`, ExitCode.NOT_FOUND);
+  const ledger: ExportLedger = await openLedger(state);
+  try {
+    const counts = await ledger.counts(0);
+    const total = Object.values(counts).reduce((n, c) => n + c.archives, 0);
+    const workers = await ledger.workers();
+    const destination = await ledger.getMeta<string>('destination');
+    output.result({ vault: await ledger.getMeta('vault'), destination, total, counts, workers }, () => `${summary(counts, total)}${describeWorkers(workers)}`);
+  } finally {
+    await ledger.close();
+  }
+}
+
 async function confirmDeletion(vault: string): Promise<void> {
   if (!process.stdin.isTTY) {
     throw new CliError(`--delete-after-verify deletes each exported archive from ${vault}; pass --yes to confirm`, ExitCode.USAGE);
@@ -80,9 +134,15 @@ async function confirmDeletion(vault: string): Promise<void> {
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export every archive of a vault to a directory: paced retrievals, verified files, resumable over days')
+    .description('export every archive of a vault to a directory or to S3: paced retrievals, verified files or objects, resumable over days, on one machine or many')
     .argument('<vault>', 'vault name')
-    .requiredOption('--to <dir>', 'target directory (its .glacier-export/ folder keeps the ledger)')
+    .option('--to <dir|s3://bucket/prefix>', 'target: a directory (its .glacier-export/ folder keeps the ledger) or an S3 prefix')
+    .option('--state <path|postgres://...>', 'the ledger: a SQLite file, or a PostgreSQL URL that many workers share (default: in the target directory; for S3, in ./.glacier-export/)')
+    .option('--storage-class <class>', `S3 storage class: ${S3_STORAGE_CLASSES.join(', ')}`, oneOf(S3_STORAGE_CLASSES, '--storage-class'), 'DEEP_ARCHIVE')
+    .option('--s3-endpoint <url>', 'S3 endpoint (default: AWS_ENDPOINT_URL_S3, else AWS)')
+    .option('--s3-profile <name>', 'profile of the S3 side (its own credentials and region; Glacier keeps --profile)')
+    .option('--s3-region <region>', 'region of the S3 side')
+    .option('--lease-seconds <n>', 'a worker silent this long loses its claims to the other workers (default 600)', (v) => positiveInt(v, '--lease-seconds'))
     .option('--tier <tier>', 'retrieval tier: Bulk (cheapest, default), Standard or Expedited', oneOf(['Bulk', 'Standard', 'Expedited'] as const, '--tier'), 'Bulk')
     .option('--bytes-per-day <size>', 'most bytes of retrievals started in any 24 h (e.g. 500GiB)', (v) => byteSize(v, '--bytes-per-day'))
     .option('--max-jobs <n>', 'most jobs started but not yet downloaded', (v) => positiveInt(v, '--max-jobs'), 100)
@@ -100,27 +160,26 @@ export function registerExport(program: Command): void {
     .addHelpText(
       'after',
       `
-The export keeps its ledger in <dir>/.glacier-export/ledger.sqlite: stop it at
-any moment (Ctrl-C, a crash, a reboot) and the same command continues. A file
-appears under its name only once its tree hash matched the inventory's.`,
+The export keeps its ledger in <dir>/.glacier-export/ledger.sqlite (or --state):
+stop it at any moment (Ctrl-C, a crash, a reboot) and the same command
+continues. A file or object appears under its name only once its tree hash
+matched the inventory's. Run the same command on several machines with one
+--state postgres://... and they share the export (docs/exporting-at-scale.md).`,
     )
     .action(async (vaultName: string, options: ExportCliOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
-      const to = resolve(options.to);
-      if (options.status) {
-        const ledgerPath = join(to, EXPORT_STATE_DIR, 'ledger.sqlite');
-        if (!existsSync(ledgerPath)) throw new CliError(`no export ledger in ${to}: nothing was exported there yet`, ExitCode.NOT_FOUND);
-        const ledger = new SqliteLedger(ledgerPath);
-        try {
-          const counts = ledger.counts();
-          const total = Object.values(counts).reduce((n, c) => n + c.archives, 0);
-          output.result({ vault: ledger.getMeta('vault'), total, counts }, () => summary(counts, total));
-        } finally {
-          ledger.close();
-        }
+      if (options.status && (options.state !== undefined || options.to !== undefined)) {
+        await printStatus(options.state ?? defaultStatePath(target(options.to!)), output);
         return;
       }
+      if (options.to === undefined) throw new CliError('give --to: a directory or s3://bucket/prefix', ExitCode.USAGE);
+      const to = target(options.to);
+      const s3 = {
+        ...(options.s3Endpoint !== undefined ? { endpoint: options.s3Endpoint } : {}),
+        ...(options.s3Profile !== undefined ? { profile: options.s3Profile } : {}),
+        ...(options.s3Region !== undefined ? { region: options.s3Region } : {}),
+      };
       const glacier = connect(opts);
       const vault = glacier.Vault(opts.account, vaultName);
       const selection = { names: options.names, include: options.include, exclude: options.exclude };
@@ -156,6 +215,9 @@ appears under its name only once its tree hash matched the inventory's.`,
           vault.export({
             to,
             ...selection,
+            ...(options.state !== undefined ? { state: options.state } : {}),
+            ...(to.startsWith('s3://') ? { storageClass: options.storageClass, s3 } : {}),
+            ...(options.leaseSeconds !== undefined ? { leaseMs: options.leaseSeconds * 1000 } : {}),
             tier: options.tier,
             maxJobsInFlight: options.maxJobs,
             concurrency: options.concurrency,

@@ -1,0 +1,128 @@
+/**
+ * Where an export puts each archive: a directory (the default) or an S3
+ * prefix (`s3-destination.ts`). A destination writes one archive from its
+ * ready retrieval job, proves the bytes equal the inventory's tree hash
+ * before they become visible under their name, and writes the manifest.
+ *
+ * @module
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createHash } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
+import type { Vault } from '../resources/vault.js';
+import type { LedgerArchive } from './ledger.js';
+import { EXPORT_STATE_DIR, placeUnder } from './names.js';
+
+/**
+ * Why an archive could not be written: `expired` (the job's output is gone:
+ * retrieve again), `mismatch` (the bytes did not match: download again),
+ * `transient` (a network or service error: download again), `blocked`
+ * (something in the way that a person must move: the archive fails).
+ */
+export class ExportWriteError extends Error {
+  override readonly name = 'ExportWriteError';
+
+  /**
+   * @param kind - What went wrong (see the class).
+   * @param message - Why, in words.
+   * @param options - The cause.
+   */
+  constructor(
+    readonly kind: 'expired' | 'mismatch' | 'transient' | 'blocked',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** What the export runner needs of a destination. */
+export interface ExportDestination {
+  /** Where it is (`/path/to/dir` or `s3://bucket/prefix/`), for messages. */
+  readonly location: string;
+  /** The directory a plan's names are checked against (names never escape it). */
+  readonly namesRoot: string;
+  /** Gets ready (creates the directory, checks the bucket); throws with what to fix. */
+  prepare(): Promise<void>;
+  /** True when the archive is already there with its tree hash (then no retrieval is needed). */
+  has(a: LedgerArchive): Promise<boolean>;
+  /** Writes one archive from its job's ready output; throws {@link ExportWriteError}. */
+  write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void>;
+  /** Writes the manifest from its lines, replacing any earlier one; returns where it went. */
+  writeManifest(lines: AsyncIterable<string>): Promise<string>;
+  /** Releases what it holds. */
+  close(): Promise<void>;
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: string })?.name ?? '';
+}
+
+/** A directory: each file is downloaded into a staging folder, verified, then renamed into place with its mtime. */
+export class DirectoryDestination implements ExportDestination {
+  /** The resolved directory. */
+  readonly location: string;
+  readonly #staging: string;
+
+  /** @param to - The target directory (created if missing). */
+  constructor(to: string) {
+    this.location = resolve(to);
+    this.#staging = join(this.location, EXPORT_STATE_DIR, 'staging');
+  }
+
+  /** {@inheritDoc ExportDestination.namesRoot} */
+  get namesRoot(): string {
+    return this.location;
+  }
+
+  /** {@inheritDoc ExportDestination.prepare} */
+  async prepare(): Promise<void> {
+    await mkdir(this.#staging, { recursive: true });
+  }
+
+  /** A directory is not trusted to hold verified bytes: every archive is retrieved. */
+  async has(): Promise<boolean> {
+    return false;
+  }
+
+  /** {@inheritDoc ExportDestination.write} */
+  async write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void> {
+    const target = placeUnder(this.location, a.name);
+    if (target === undefined) throw new ExportWriteError('blocked', `${a.name} would fall outside ${this.location}`);
+    const temp = join(this.#staging, createHash('sha256').update(a.archiveId).digest('hex').slice(0, 40));
+    let result;
+    try {
+      result = await vault.Job(a.jobId!).download(temp, { ...(signal ? { signal } : {}) });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      if (errorName(err) === 'ResourceNotFoundException') throw new ExportWriteError('expired', `job ${a.jobId} expired while its output was downloaded`, { cause: err });
+      throw new ExportWriteError('transient', `download failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`, { cause: err });
+    }
+    if (result.treeHash !== a.treeHash) {
+      await rm(temp, { force: true });
+      throw new ExportWriteError('mismatch', `the downloaded bytes' tree hash ${result.treeHash ?? '(none)'} is not the inventory's ${a.treeHash}`);
+    }
+    if (a.mtime !== null) await utimes(temp, new Date(a.mtime), new Date(a.mtime));
+    await mkdir(dirname(target), { recursive: true });
+    const existing = await stat(target).catch(() => undefined);
+    if (existing && !existing.isFile()) {
+      await rm(temp, { force: true });
+      throw new ExportWriteError('blocked', `${a.name} exists in the target and is not a file; move it away and run the export again`);
+    }
+    await rename(temp, target);
+  }
+
+  /** {@inheritDoc ExportDestination.writeManifest} */
+  async writeManifest(lines: AsyncIterable<string>): Promise<string> {
+    const path = join(this.location, EXPORT_STATE_DIR, 'manifest.jsonl');
+    await pipeline(Readable.from(lines), createWriteStream(`${path}.tmp`));
+    await rename(`${path}.tmp`, path);
+    return path;
+  }
+
+  /** Nothing to release. */
+  async close(): Promise<void> {}
+}
