@@ -24,8 +24,8 @@ import { refusalBackoff, type ExportClock } from './pacing.js';
 
 /** Default lease of a claim: a worker silent this long (wall clock) loses its claims. */
 export const DEFAULT_LEASE_MS = 10 * 60 * 1000;
-/** Shortest export-clock time between two job scans. */
-const MIN_SCAN_INTERVAL = 60 * 1000;
+/** Shortest export-clock time between two job scans (ListJobs is free; one worker scans at a time). */
+const MIN_SCAN_INTERVAL = 1000;
 /** Retrievals a worker initiates at once. */
 const STARTERS = 4;
 /** Failed downloads of one job's output before the archive is retrieved again. */
@@ -88,6 +88,7 @@ export class ExportWorker {
     const { clock, ledger, options: o } = this.#c;
     const maxPoll = o.maxPollInterval ?? 15 * 60 * 1000;
     let pollMs = 1000;
+    let lastDone = -1;
     for (let pass = 0; ; pass++) {
       this.#signal?.throwIfAborted();
       await this.#beat('working');
@@ -99,7 +100,13 @@ export class ExportWorker {
         await this.#beat(finished ? 'finished' : 'paused');
         return { finished, counts };
       }
-      pollMs = started + moved > 0 ? 1000 : Math.min(maxPoll, pollMs * 2);
+      // Progress by any worker keeps the pace; a quiet export backs off, up to maxPollInterval.
+      const done = counts.verified.archives + counts.deleted.archives + counts.failed.archives;
+      const progressed = started + moved > 0;
+      pollMs = progressed || done !== lastDone ? 1000 : Math.min(maxPoll, pollMs * 2);
+      lastDone = done;
+      // After progress of its own, the next pass starts at once: more may be ready or startable.
+      if (progressed) continue;
       await this.#beat('waiting');
       await this.#report('waiting', undefined, { nextPollMs: Math.max(10, pollMs / clock.scale) });
       await clock.sleep(pollMs, this.#signal);
