@@ -49,6 +49,12 @@ export interface ExportDestination {
   prepare(): Promise<void>;
   /** True when the archive is already there with its tree hash (then no retrieval is needed). */
   has(a: LedgerArchive): Promise<boolean>;
+  /**
+   * The names of what is at the destination already, listed once by the
+   * plan; only those archives are checked with {@link has}. Absent when the
+   * destination never holds verified bytes before the export.
+   */
+  existingNames?(): AsyncIterable<string>;
   /** Writes one archive from its job's ready output; throws {@link ExportWriteError}. */
   write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void>;
   /** Writes the manifest from its lines, replacing any earlier one; returns where it went. */

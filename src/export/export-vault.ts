@@ -252,6 +252,18 @@ async function plan(vault: Vault, o: ExportOptions, destination: ExportDestinati
     }
   }
   await ledger.addToPlan(batch);
+  // What the destination holds already is listed once; only those archives are checked before retrieval.
+  if (destination.existingNames) {
+    let names: string[] = [];
+    for await (const name of destination.existingNames()) {
+      names.push(name);
+      if (names.length >= 5_000) {
+        await ledger.markPresent(names);
+        names = [];
+      }
+    }
+    await ledger.markPresent(names);
+  }
   await ledger.setMeta('inventoryArchives', counter.count);
   await ledger.completePlan();
 }

@@ -142,7 +142,7 @@ export class ExportWorker {
         const claim = await ledger.claimStart({ worker: this.#id, leaseUntil: Date.now() + this.#lease, now: clock.now(), bytesPerDay: o.bytesPerDay, maxJobsInFlight: o.maxJobsInFlight ?? 100 });
         if (!('archiveId' in claim)) return void (stop = true);
         const a = claim;
-        if (await destination.has(a)) {
+        if (a.present && (await destination.has(a))) {
           await ledger.refund(a.archiveId);
           await ledger.update(a.archiveId, 'verified', { error: null, ...RELEASED }, this.#id);
           await this.#beat('working', 1);
@@ -198,7 +198,8 @@ export class ExportWorker {
 
   /** Scans the jobs (when due), then writes ready outputs; returns how many archives moved on. */
   async #collect(force: boolean, pollMs: number): Promise<number> {
-    let moved = await this.#scan(force, Math.max(MIN_SCAN_INTERVAL, pollMs));
+    // At most one scan per second of real time too: listing thousands of jobs is not free on compressed time.
+    let moved = await this.#scan(force, Math.max(MIN_SCAN_INTERVAL, pollMs, 1000 * this.#c.clock.scale));
     const slot = async () => {
       for (;;) {
         this.#signal?.throwIfAborted();

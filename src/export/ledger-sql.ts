@@ -58,6 +58,7 @@ export const LEDGER_SCHEMA = [
     job_id TEXT,
     job_started_at BIGINT,
     job_ready INTEGER NOT NULL DEFAULT 0,
+    present INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
     failures INTEGER NOT NULL DEFAULT 0,
     error TEXT,
@@ -68,6 +69,7 @@ export const LEDGER_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS archives_by_state ON archives (state, created, archive_id)',
   'CREATE INDEX IF NOT EXISTS archives_by_creation ON archives (created, archive_id)',
   'CREATE INDEX IF NOT EXISTS archives_by_job ON archives (job_id)',
+  'CREATE INDEX IF NOT EXISTS archives_by_name ON archives (name)',
   'CREATE TABLE IF NOT EXISTS spend (at BIGINT NOT NULL, bytes BIGINT NOT NULL, archive_id TEXT NOT NULL)',
   'CREATE INDEX IF NOT EXISTS spend_by_time ON spend (at)',
   `CREATE TABLE IF NOT EXISTS workers (
@@ -85,6 +87,7 @@ export const LEDGER_SCHEMA = [
 export const LEDGER_ADDED_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['description', "TEXT NOT NULL DEFAULT ''"],
   ['job_ready', 'INTEGER NOT NULL DEFAULT 0'],
+  ['present', 'INTEGER NOT NULL DEFAULT 0'],
   ['failures', 'INTEGER NOT NULL DEFAULT 0'],
   ['lease_owner', 'TEXT'],
   ['lease_until', 'BIGINT'],
@@ -102,6 +105,7 @@ interface Row {
   job_id: string | null;
   job_started_at: number | null;
   job_ready: number;
+  present: number;
   attempts: number;
   failures: number;
   error: string | null;
@@ -122,6 +126,7 @@ function fromRow(r: Row): LedgerArchive {
     jobId: r.job_id,
     jobStartedAt: r.job_started_at,
     jobReady: r.job_ready === 1,
+    present: r.present === 1,
     attempts: r.attempts,
     failures: r.failures,
     error: r.error,
@@ -134,6 +139,7 @@ const COLUMNS: Record<keyof LedgerFields, string> = {
   jobId: 'job_id',
   jobStartedAt: 'job_started_at',
   jobReady: 'job_ready',
+  present: 'present',
   attempts: 'attempts',
   failures: 'failures',
   error: 'error',
@@ -299,6 +305,14 @@ export class SqlLedger implements ExportLedger {
   async renew(archiveIds: readonly string[], worker: string, leaseUntil: number): Promise<void> {
     if (archiveIds.length === 0) return;
     await this.driver.query(`UPDATE archives SET lease_until = ? WHERE lease_owner = ? AND archive_id IN (${marks(archiveIds.length)})`, [leaseUntil, worker, ...archiveIds]);
+  }
+
+  /** {@inheritDoc ExportLedger.markPresent} */
+  async markPresent(names: readonly string[]): Promise<void> {
+    for (let i = 0; i < names.length; i += 500) {
+      const chunk = names.slice(i, i + 500);
+      await this.driver.query(`UPDATE archives SET present = 1 WHERE name IN (${marks(chunk.length)})`, chunk);
+    }
   }
 
   /** {@inheritDoc ExportLedger.markReady} */

@@ -15,7 +15,7 @@
  * | table | columns | what |
  * |---|---|---|
  * | `meta` | `key`, `value` (JSON) | the export's identity: vault, inventory, clock epoch, options; the last job scan; the back-off after a refusal |
- * | `archives` | `archive_id` (key), `name`, `size`, `tree_hash`, `created`, `description`, `mtime`, `state`, `job_id`, `job_started_at`, `job_ready`, `attempts`, `failures`, `error`, `lease_owner`, `lease_until`, `updated_at` | one row per archive of the plan |
+ * | `archives` | `archive_id` (key), `name`, `size`, `tree_hash`, `created`, `description`, `mtime`, `state`, `job_id`, `job_started_at`, `job_ready`, `present`, `attempts`, `failures`, `error`, `lease_owner`, `lease_until`, `updated_at` | one row per archive of the plan |
  * | `spend` | `at`, `bytes`, `archive_id` | each retrieval started, for the rolling 24 h budget |
  * | `workers` | `worker_id` (key), `host`, `pid`, `started_at`, `heartbeat_at`, `activity`, `done` | each worker that joined, for `--status` |
  *
@@ -65,6 +65,8 @@ export interface LedgerArchive {
   jobStartedAt: number | null;
   /** True once a job scan saw the job succeed (its output is ready). */
   jobReady: boolean;
+  /** True when the plan found something under this name at the destination already (checked before retrieving). */
+  present: boolean;
   /** Retrievals started for it so far. */
   attempts: number;
   /** Failed downloads of the current job's output. */
@@ -89,7 +91,7 @@ export interface ArchiveTally {
 export type PlannedArchive = Pick<LedgerArchive, 'archiveId' | 'name' | 'size' | 'treeHash' | 'created' | 'description' | 'mtime'>;
 
 /** The fields an update may set. */
-export type LedgerFields = Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'jobReady' | 'attempts' | 'failures' | 'error' | 'leaseOwner' | 'leaseUntil'>>;
+export type LedgerFields = Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'jobReady' | 'present' | 'attempts' | 'failures' | 'error' | 'leaseOwner' | 'leaseUntil'>>;
 
 /** Counts of archives and bytes per state. */
 export type LedgerCounts = Record<ArchiveState, ArchiveTally>;
@@ -191,6 +193,8 @@ export interface ExportLedger {
   claim(state: ArchiveState, worker: string, leaseUntil: number, now: number, limit: number, jobReady?: boolean): Promise<LedgerArchive[]>;
   /** Extends this worker's leases on these archives. */
   renew(archiveIds: readonly string[], worker: string, leaseUntil: number): Promise<void>;
+  /** Marks the archives of these names as present at the destination already. */
+  markPresent(names: readonly string[]): Promise<void>;
   /** Marks the `requested` archives of these jobs ready to download. */
   markReady(jobIds: readonly string[]): Promise<void>;
   /** Records bytes of retrieval started at `at` (export clock). */

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { HeadObjectCommand, HeadBucketCommand, S3Client, type S3ClientConfig, type StorageClass } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, type S3ClientConfig, type StorageClass } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -158,6 +158,19 @@ export class S3Destination implements ExportDestination {
       if ((err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
       throw err;
     }
+  }
+
+  /** {@inheritDoc ExportDestination.existingNames} */
+  async *existingNames(): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ...(token ? { ContinuationToken: token } : {}) }));
+      for (const o of page.Contents ?? []) {
+        const name = o.Key!.slice(this.#prefix.length);
+        if (!name.startsWith('.glacier-export/')) yield name;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   /** {@inheritDoc ExportDestination.write} */
