@@ -65,6 +65,11 @@ export class ExportWorker {
   readonly #id: string;
   readonly #lease: number;
   readonly #signal: AbortSignal | undefined;
+  /** Archives this worker verified since its last heartbeat. */
+  #done = 0;
+  #lastBeat = 0;
+  /** True after this worker set a back-off, until a start succeeds. */
+  #backoffSet = false;
 
   /** @param context - The export this worker joins. */
   constructor(context: WorkerContext) {
@@ -79,7 +84,12 @@ export class ExportWorker {
     this.#c.options.onProgress({ counts: await this.#c.ledger.counts(), total: this.#c.total, event, ...(archiveId ? { archiveId } : {}), ...extra });
   }
 
-  async #beat(activity: string, done = 0): Promise<void> {
+  /** Records a heartbeat with the archives verified since the last one; `working` beats at most every 2 s. */
+  async #beat(activity: string): Promise<void> {
+    if (activity === 'working' && Date.now() - this.#lastBeat < 2000) return;
+    const done = this.#done;
+    this.#done = 0;
+    this.#lastBeat = Date.now();
     await this.#c.ledger.heartbeat({ ...this.#c.worker, activity }, done);
   }
 
@@ -131,62 +141,87 @@ export class ExportWorker {
     }
   }
 
-  /** Starts retrievals while the ledger's claims allow; returns how many archives moved on. */
+  /** Starts retrievals while the ledger's claims allow, a batch claimed per transaction; returns how many archives moved on. */
   async #startRetrievals(): Promise<number> {
-    const { ledger, vault, clock, destination, options: o } = this.#c;
+    const { ledger, clock, options: o } = this.#c;
     let moved = 0;
-    let stop = false;
-    const starter = async () => {
-      while (!stop) {
-        this.#signal?.throwIfAborted();
-        const claim = await ledger.claimStart({ worker: this.#id, leaseUntil: Date.now() + this.#lease, now: clock.now(), bytesPerDay: o.bytesPerDay, maxJobsInFlight: o.maxJobsInFlight ?? 100 });
-        if (!('archiveId' in claim)) return void (stop = true);
-        const a = claim;
-        if (a.present && (await destination.has(a))) {
-          await ledger.refund(a.archiveId);
-          await ledger.update(a.archiveId, 'verified', { error: null, ...RELEASED }, this.#id);
-          await this.#beat('working', 1);
-          await this.#report('verified', a.archiveId);
-          moved++;
-          continue;
-        }
-        let job: Job;
-        try {
-          job = await vault.Archive(a.archiveId).initiateArchiveRetrieval({ tier: o.tier ?? 'Bulk', description: 'glacier-resource export' });
-        } catch (err) {
-          await ledger.refund(a.archiveId);
-          const name = errorName(err);
-          if (name === 'ResourceNotFoundException') {
-            await ledger.update(a.archiveId, 'failed', { error: `The archive is no longer in the vault: ${describe(err)}`, ...RELEASED }, this.#id);
-            await this.#report('failed', a.archiveId);
+    for (;;) {
+      this.#signal?.throwIfAborted();
+      const { archives, wait } = await ledger.claimStarts({
+        worker: this.#id,
+        leaseUntil: Date.now() + this.#lease,
+        now: clock.now(),
+        bytesPerDay: o.bytesPerDay,
+        maxJobsInFlight: o.maxJobsInFlight ?? 100,
+        limit: STARTERS * 2,
+      });
+      let next = 0;
+      let stop = false;
+      const starter = async () => {
+        while (next < archives.length) {
+          const a = archives[next++]!;
+          // After a refusal, the rest of the batch goes back unstarted.
+          if (stop) {
+            await ledger.refund(a.archiveId);
+            await ledger.update(a.archiveId, 'pending', RELEASED, this.#id);
             continue;
           }
-          await ledger.update(a.archiveId, 'pending', { error: describe(err), ...RELEASED }, this.#id);
-          stop = true;
-          if (name === 'PolicyEnforcedException' || name === 'InsufficientCapacityException') {
-            const ms = refusalBackoff((await ledger.getMeta<number>('backoffMs')) ?? 0);
-            await ledger.setMeta('backoffMs', ms);
-            await ledger.setMeta('backoffUntil', clock.now() + ms);
-            await this.#report('retry', a.archiveId);
-            return;
-          }
-          // Throttling or a server error that outlasted the SDK's retries: try again at the next pass.
-          if (isTransientError(err)) return;
-          throw err;
+          const outcome = await this.#startOne(a);
+          if (outcome === 'stop') stop = true;
+          else moved += outcome;
         }
-        const fields = { jobId: job.id, jobStartedAt: clock.now(), jobReady: false, attempts: a.attempts + 1, failures: 0, error: null, ...RELEASED };
-        if (!(await ledger.update(a.archiveId, 'requested', fields, this.#id))) {
-          // The claim lapsed while InitiateJob ran, and the worker that took it over found no job yet: record this one.
-          const now = await ledger.archive(a.archiveId);
-          if (now && (now.state === 'pending' || now.state === 'starting')) await ledger.update(a.archiveId, 'requested', fields);
-        }
-        if (((await ledger.getMeta<number>('backoffMs')) ?? 0) > 0) await ledger.setMeta('backoffMs', 0);
-        moved++;
-        await this.#report('started', a.archiveId);
+      };
+      await Promise.all(Array.from({ length: STARTERS }, starter));
+      if (stop || wait || archives.length === 0) return moved;
+    }
+  }
+
+  /** Starts one claimed archive's retrieval (or finds it at the destination); 1 when it moved on, 'stop' when starts must pause. */
+  async #startOne(a: LedgerArchive): Promise<number | 'stop'> {
+    const { ledger, vault, clock, destination, options: o } = this.#c;
+    if (a.present && (await destination.has(a))) {
+      await ledger.refund(a.archiveId);
+      await ledger.update(a.archiveId, 'verified', { error: null, ...RELEASED }, this.#id);
+      this.#done++;
+      await this.#report('verified', a.archiveId);
+      return 1;
+    }
+    let job: Job;
+    try {
+      job = await vault.Archive(a.archiveId).initiateArchiveRetrieval({ tier: o.tier ?? 'Bulk', description: 'glacier-resource export' });
+    } catch (err) {
+      await ledger.refund(a.archiveId);
+      const name = errorName(err);
+      if (name === 'ResourceNotFoundException') {
+        await ledger.update(a.archiveId, 'failed', { error: `The archive is no longer in the vault: ${describe(err)}`, ...RELEASED }, this.#id);
+        await this.#report('failed', a.archiveId);
+        return 1;
       }
-    };
-    await Promise.all(Array.from({ length: STARTERS }, starter));
-    return moved;
+      await ledger.update(a.archiveId, 'pending', { error: describe(err), ...RELEASED }, this.#id);
+      if (name === 'PolicyEnforcedException' || name === 'InsufficientCapacityException') {
+        const ms = refusalBackoff((await ledger.getMeta<number>('backoffMs')) ?? 0);
+        await ledger.setMeta('backoffMs', ms);
+        this.#backoffSet = true;
+        await ledger.setMeta('backoffUntil', clock.now() + ms);
+        await this.#report('retry', a.archiveId);
+        return 'stop';
+      }
+      // Throttling or a server error that outlasted the SDK's retries: try again at the next pass.
+      if (isTransientError(err)) return 'stop';
+      throw err;
+    }
+    const fields = { jobId: job.id, jobStartedAt: clock.now(), jobReady: false, attempts: a.attempts + 1, failures: 0, error: null, ...RELEASED };
+    if (!(await ledger.update(a.archiveId, 'requested', fields, this.#id))) {
+      // The claim lapsed while InitiateJob ran, and the worker that took it over found no job yet: record this one.
+      const now = await ledger.archive(a.archiveId);
+      if (now && (now.state === 'pending' || now.state === 'starting')) await ledger.update(a.archiveId, 'requested', fields);
+    }
+    if (this.#backoffSet) {
+      this.#backoffSet = false;
+      await ledger.setMeta('backoffMs', 0);
+    }
+    await this.#report('started', a.archiveId);
+    return 1;
   }
 
   /** Sends an archive back to be retrieved again, or fails it after too many retrievals. */
@@ -200,16 +235,18 @@ export class ExportWorker {
   async #collect(force: boolean, pollMs: number): Promise<number> {
     // At most one scan per second of real time too: listing thousands of jobs is not free on compressed time.
     let moved = await this.#scan(force, Math.max(MIN_SCAN_INTERVAL, pollMs, 1000 * this.#c.clock.scale));
-    const slot = async () => {
-      for (;;) {
-        this.#signal?.throwIfAborted();
-        const [a] = await this.#c.ledger.claim('requested', this.#id, Date.now() + this.#lease, Date.now(), 1, true);
-        if (!a) return;
-        moved += await this.#write(a);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.#c.options.concurrency ?? 2) }, slot));
-    return moved;
+    const slots = Math.max(1, this.#c.options.concurrency ?? 2);
+    // Claimed a batch at a time (one transaction), as many as there are slots to write them.
+    for (;;) {
+      this.#signal?.throwIfAborted();
+      const batch = await this.#c.ledger.claim('requested', this.#id, Date.now() + this.#lease, Date.now(), slots, true);
+      if (batch.length === 0) return moved;
+      let next = 0;
+      const slot = async () => {
+        while (next < batch.length) moved += await this.#write(batch[next++]!);
+      };
+      await Promise.all(Array.from({ length: slots }, slot));
+    }
   }
 
   /**
@@ -277,7 +314,8 @@ export class ExportWorker {
       clearInterval(renew);
     }
     await ledger.update(a.archiveId, 'verified', { error: null, ...RELEASED }, this.#id);
-    await this.#beat('working', 1);
+    this.#done++;
+    await this.#beat('working');
     await this.#report('verified', a.archiveId);
     if (o.deleteAfterVerify) {
       await vault.Archive(a.archiveId).delete();

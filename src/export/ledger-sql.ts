@@ -20,6 +20,7 @@ import {
   type PlannedArchive,
   type SpendTotal,
   type StartClaim,
+  type StartClaimed,
   type StartWait,
 } from './ledger.js';
 
@@ -260,25 +261,46 @@ export class SqlLedger implements ExportLedger {
 
   /** {@inheritDoc ExportLedger.claimStart} */
   async claimStart(c: StartClaim): Promise<LedgerArchive | StartWait> {
-    const result = await this.driver.transaction(async (q): Promise<LedgerArchive | StartWait> => {
-      const [backoff] = await q.query<{ value: string }>("SELECT value FROM meta WHERE key = 'backoffUntil'");
-      const until = backoff ? (JSON.parse(backoff.value) as number) : 0;
-      if (c.now < until) return { wait: 'backoff', until };
-      const [flight] = await q.query<{ n: number }>("SELECT count(*) AS n FROM archives WHERE state IN ('starting', 'requested')");
-      if (flight!.n >= c.maxJobsInFlight) return { wait: 'jobs' };
-      const [next] = await q.query<Row>(`SELECT * FROM archives WHERE state = 'pending' ${ORDER} LIMIT 1 ${this.driver.lockRows}`);
-      if (!next) return { wait: 'none' };
-      if (c.bytesPerDay !== undefined) {
-        const since = c.now - DAY_MS;
-        const [spent] = await q.query<{ b: number; oldest: number | null }>('SELECT coalesce(sum(bytes), 0) AS b, min(at) AS oldest FROM spend WHERE at >= ?', [since]);
-        // An archive larger than the whole budget starts alone, so none waits forever.
-        if (spent!.b > 0 && spent!.b + next.size > c.bytesPerDay) return { wait: 'budget', ...(spent!.oldest !== null ? { until: spent!.oldest + DAY_MS + 1 } : {}) };
+    const { archives, wait } = await this.claimStarts({ ...c, limit: 1 });
+    return archives[0] ?? wait!;
+  }
+
+  /** {@inheritDoc ExportLedger.claimStarts} */
+  async claimStarts(c: StartClaim): Promise<StartClaimed> {
+    const limit = Math.max(1, c.limit ?? 1);
+    const result = await this.driver.transaction(async (q): Promise<StartClaimed> => {
+      const [state] = await q.query<{ backoff: string | null; n: number }>(
+        "SELECT (SELECT value FROM meta WHERE key = 'backoffUntil') AS backoff, (SELECT count(*) FROM archives WHERE state IN ('starting', 'requested')) AS n",
+      );
+      const until = state!.backoff === null ? 0 : (JSON.parse(state!.backoff) as number);
+      if (c.now < until) return { archives: [], wait: { wait: 'backoff', until } };
+      const room = c.maxJobsInFlight - state!.n;
+      if (room <= 0) return { archives: [], wait: { wait: 'jobs' } };
+      const rows = await q.query<Row>(`SELECT * FROM archives WHERE state = 'pending' ${ORDER} LIMIT ? ${this.driver.lockRows}`, [Math.min(limit, room)]);
+      let wait: StartWait | undefined = rows.length < limit ? (rows.length === room ? { wait: 'jobs' } : { wait: 'none' }) : undefined;
+      let chosen = rows;
+      if (c.bytesPerDay !== undefined && rows.length > 0) {
+        const [spent] = await q.query<{ b: number; oldest: number | null }>('SELECT coalesce(sum(bytes), 0) AS b, min(at) AS oldest FROM spend WHERE at >= ?', [c.now - DAY_MS]);
+        let total = spent!.b;
+        chosen = [];
+        for (const r of rows) {
+          // An archive larger than the whole budget starts alone, so none waits forever.
+          if (total > 0 && total + r.size > c.bytesPerDay) {
+            const oldest = spent!.oldest ?? c.now;
+            wait = { wait: 'budget', until: oldest + DAY_MS + 1 };
+            break;
+          }
+          total += r.size;
+          chosen.push(r);
+        }
       }
-      await q.query("UPDATE archives SET state = 'starting', lease_owner = ?, lease_until = ?, updated_at = ? WHERE archive_id = ?", [c.worker, c.leaseUntil, Date.now(), next.archive_id]);
-      await q.query('INSERT INTO spend(at, bytes, archive_id) VALUES (?, ?, ?)', [c.now, next.size, next.archive_id]);
-      return fromRow({ ...next, state: 'starting', lease_owner: c.worker, lease_until: c.leaseUntil });
+      if (chosen.length === 0) return { archives: [], wait: wait ?? { wait: 'none' } };
+      const ids = chosen.map((r) => r.archive_id);
+      await q.query(`UPDATE archives SET state = 'starting', lease_owner = ?, lease_until = ?, updated_at = ? WHERE archive_id IN (${marks(ids.length)})`, [c.worker, c.leaseUntil, Date.now(), ...ids]);
+      await q.query(`INSERT INTO spend(at, bytes, archive_id) VALUES ${chosen.map(() => '(?, ?, ?)').join(', ')}`, chosen.flatMap((r) => [c.now, r.size, r.archive_id]));
+      return { archives: chosen.map((r) => fromRow({ ...r, state: 'starting', lease_owner: c.worker, lease_until: c.leaseUntil })), ...(wait ? { wait } : {}) };
     }, true);
-    if ('archiveId' in result) this.#counts = undefined;
+    if (result.archives.length > 0) this.#counts = undefined;
     return result;
   }
 

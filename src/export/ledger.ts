@@ -142,6 +142,16 @@ export interface StartClaim {
   bytesPerDay: number | undefined;
   /** Most jobs started but not yet downloaded. */
   maxJobsInFlight: number;
+  /** Most archives to claim at once (default 1). */
+  limit?: number;
+}
+
+/** What a start claim got: archives (oldest first), and why it got no more, if it did not get `limit`. */
+export interface StartClaimed {
+  /** The archives claimed, `starting`, their bytes recorded against the budget. */
+  archives: LedgerArchive[];
+  /** Why not more. */
+  wait?: StartWait;
 }
 
 /** Why no retrieval may start now, and when one might. */
@@ -187,6 +197,8 @@ export interface ExportLedger {
    * back-off allow; all checked and changed at once, across all workers.
    */
   claimStart(claim: StartClaim): Promise<LedgerArchive | StartWait>;
+  /** {@link ExportLedger.claimStart} for up to `claim.limit` archives in one transaction. */
+  claimStarts(claim: StartClaim): Promise<StartClaimed>;
   /** Takes back the budget a claimed start recorded, when it did not start a job. */
   refund(archiveId: string): Promise<void>;
   /** Claims up to `limit` archives in `state` whose lease has lapsed (never held, or held by a worker gone quiet), with `jobReady` when given. */
