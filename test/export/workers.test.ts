@@ -63,8 +63,9 @@ it(`three workers on one PostgreSQL ledger migrate ${ARCHIVES} archives to S3; o
     // ~1 KiB average: a budget of 1/1.5 of the vault per day makes the run span more than one export day.
     const bytesPerDay = Math.ceil((ARCHIVES * 1024) / 1.5);
     const args = ['export', 'big', '--to', `s3://${bucket}/vaults/big`, '--state', state, '--s3-endpoint', inject('s3Endpoint'), '--tier', 'Expedited'];
-    args.push('--bytes-per-day', String(bytesPerDay), '--max-jobs', '400', '--concurrency', '4', '--time-scale', String(SCALE), '--lease-seconds', '5', '--no-progress', '--json');
+    args.push('--bytes-per-day', String(bytesPerDay), '--max-jobs', '400', '--concurrency', '8', '--time-scale', String(SCALE), '--lease-seconds', '5', '--no-progress', '--json');
     const env = cliEnv(g.endpoint);
+    const began = Date.now();
     const workers = [0, 1, 2].map(() => startCli(args, env));
     const results = workers.map((w) => finish(w));
 
@@ -84,6 +85,7 @@ it(`three workers on one PostgreSQL ledger migrate ${ARCHIVES} archives to S3; o
     }
     expect(held.length).toBeGreaterThan(0);
     const [a, killed, c] = (await Promise.all(results)) as [CliResult, CliResult, CliResult];
+    const ran = Date.now();
     expect(killed.signal).toBe('SIGKILL');
     for (const r of [a, c]) expect(r.code, r.stderr).toBe(0);
     const reports = [a, c].map((r) => JSON.parse(r.stdout) as { finished: boolean; counts: { verified: { archives: number } } });
@@ -131,6 +133,7 @@ it(`three workers on one PostgreSQL ledger migrate ${ARCHIVES} archives to S3; o
       }),
     );
     expect(mismatches).toEqual([]);
+    console.log(`workers: export ${((ran - began) / 1000).toFixed(0)} s, checks ${((Date.now() - ran) / 1000).toFixed(0)} s`);
   } finally {
     await db.end();
   }
