@@ -23,6 +23,7 @@ import { EXPORT_STATE_DIR, placeUnder } from './names.js';
  * (something in the way that a person must move: the archive fails).
  */
 export class ExportWriteError extends Error {
+  /** Always `ExportWriteError`. */
   override readonly name = 'ExportWriteError';
 
   /**

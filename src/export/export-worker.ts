@@ -31,6 +31,14 @@ const STARTERS = 4;
 /** Failed downloads of one job's output before the archive is retrieved again. */
 const MAX_WRITE_FAILURES = 3;
 
+/** How a worker's run ended. */
+export interface WorkerResult {
+  /** True when every archive is verified (or deleted after it) or failed. */
+  finished: boolean;
+  /** Archives and bytes per state, at the end. */
+  counts: LedgerCounts;
+}
+
 /** What a worker works with. */
 export interface WorkerContext {
   /** The vault exported. */
@@ -94,7 +102,7 @@ export class ExportWorker {
   }
 
   /** Runs until the export is finished (or one pass with `once`); returns the final counts. */
-  async run(): Promise<{ finished: boolean; counts: LedgerCounts }> {
+  async run(): Promise<WorkerResult> {
     const { clock, ledger, options: o } = this.#c;
     const maxPoll = o.maxPollInterval ?? 15 * 60 * 1000;
     let pollMs = 1000;

@@ -64,8 +64,16 @@ export function s3MetadataValue(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
 }
 
+/** An S3 location. */
+export interface S3Location {
+  /** The bucket. */
+  bucket: string;
+  /** The key prefix: empty, or ending with `/`. */
+  prefix: string;
+}
+
 /** `s3://bucket/prefix` split; the prefix ends with `/` unless empty. */
-export function parseS3Url(url: string): { bucket: string; prefix: string } {
+export function parseS3Url(url: string): S3Location {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
   if (!m || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(m[1]!)) {
     throw new RangeError(`Not an S3 location: ${JSON.stringify(url)}. Give s3://bucket or s3://bucket/prefix, with a valid bucket name.`);

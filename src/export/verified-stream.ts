@@ -38,6 +38,14 @@ export async function* jobOutput(job: Job, size: number, signal?: AbortSignal, r
   }
 }
 
+/** What the bytes must be. */
+export interface ExpectedBytes {
+  /** Their count. */
+  size: number;
+  /** Their tree hash (hex). */
+  treeHash: string;
+}
+
 /** What the stream proved, once it ended. */
 export interface VerifiedBytes {
   /** True once every byte passed and matched. */
@@ -62,10 +70,11 @@ export class VerifyingStream extends Transform {
   readonly result: VerifiedBytes = { verified: false, size: 0, treeHash: '', crc32: '' };
 
   /** @param expected - The inventory's size and tree hash. */
-  constructor(readonly expected: { size: number; treeHash: string }) {
+  constructor(readonly expected: ExpectedBytes) {
     super();
   }
 
+  /** Hashes and passes on a chunk; fails once the output runs past the expected size. */
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.#tree.update(chunk);
     this.#crc = crc32(chunk, this.#crc);
@@ -77,6 +86,7 @@ export class VerifyingStream extends Transform {
     done(null, chunk);
   }
 
+  /** Ends the stream only when the size and tree hash match; else fails it. */
   override _flush(done: TransformCallback): void {
     const crc = Buffer.alloc(4);
     crc.writeUInt32BE(this.#crc >>> 0);
