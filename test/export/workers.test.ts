@@ -137,4 +137,4 @@ it(`three workers on one PostgreSQL ledger migrate ${ARCHIVES} archives to S3; o
   } finally {
     await db.end();
   }
-}, 900_000);
+}, 1_500_000);
