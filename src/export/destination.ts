@@ -58,6 +58,12 @@ export interface ExportDestination {
   existingNames?(): AsyncIterable<string>;
   /** Writes one archive from its job's ready output; throws {@link ExportWriteError}. */
   write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void>;
+  /**
+   * Called once the export is finished (nothing pending or in flight): removes
+   * what interrupted writers left behind (S3: unfinished multipart uploads
+   * under the prefix, from a worker killed mid-write).
+   */
+  finish?(): Promise<void>;
   /** Writes the manifest from its lines, replacing any earlier one; returns where it went. */
   writeManifest(lines: AsyncIterable<string>): Promise<string>;
   /** Releases what it holds. */

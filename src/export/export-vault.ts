@@ -208,6 +208,7 @@ async function run(vault: Vault, o: ExportOptions, destination: ExportDestinatio
     startedAt: Date.now(),
   };
   const { finished, counts } = await new ExportWorker({ vault, ledger, destination, clock, options: o, worker, total }).run();
+  if (finished) await destination.finish?.();
   const manifestPath = await destination.writeManifest(manifestLines(ledger));
   const spent = await ledger.spentTotal();
   const skipped = ((await ledger.getMeta<number>('inventoryArchives')) ?? total) - total;

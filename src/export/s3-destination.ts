@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { HeadObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client, type S3ClientConfig, type StorageClass } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, HeadObjectCommand, HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client, type S3ClientConfig, type StorageClass } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
@@ -227,6 +227,20 @@ export class S3Destination implements ExportDestination {
       this.#gates.delete(key);
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** {@inheritDoc ExportDestination.finish} */
+  async finish(): Promise<void> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: this.#prefix, ...(keyMarker ? { KeyMarker: keyMarker, UploadIdMarker: uploadIdMarker } : {}) }),
+      );
+      for (const u of page.Uploads ?? []) await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: u.Key!, UploadId: u.UploadId! }));
+      keyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      uploadIdMarker = page.NextUploadIdMarker;
+    } while (keyMarker);
   }
 
   /** {@inheritDoc ExportDestination.writeManifest} */
