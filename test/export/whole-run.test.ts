@@ -79,4 +79,4 @@ it(`exports ${ARCHIVES} archives with mixed descriptions over three paced days, 
   } finally {
     await ledger.close();
   }
-}, 600_000);
+}, 1_200_000);
