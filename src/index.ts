@@ -64,7 +64,7 @@ export {
   type ExternalDataSource,
   type NoDataSource,
 } from './resources/model.js';
-export { NO_LONGER_SUPPORTED_EXPLANATION } from './resources/service-errors.js';
+export { NO_LONGER_SUPPORTED_EXPLANATION } from './service-errors.js';
 
 // Collections.
 export { ResourceCollection, type ListFilter, type IterationOptions, type CollectionSource, type PageRequest } from './collections/collection.js';
