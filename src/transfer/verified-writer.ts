@@ -1,0 +1,69 @@
+/**
+ * Writing verified bytes where they go: positioned writes into a file, the
+ * fsync of a directory after a rename, and writes to a caller's stream that
+ * honour backpressure and notice a stream that closes.
+ *
+ * @module
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+
+/** Makes a rename in `directory` durable. Best effort: some platforms cannot open or sync a directory. */
+export async function syncDirectory(directory: string): Promise<void> {
+  try {
+    const handle = await open(directory, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not supported here (e.g. Windows); the rename itself has happened.
+  }
+}
+
+/** Writes all of `bytes` at `position`. */
+export async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
+    written += bytesWritten;
+  }
+}
+
+/** Writes one chunk and waits for its write callback (the stream may keep the buffer: it is never reused). */
+export function writeToStream(stream: Writable, bytes: Buffer, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.destroyed || stream.writableEnded) {
+      reject(new Error('The target stream was closed before the download finished.'));
+      return;
+    }
+    let settled = false;
+    const settle = (error?: unknown) => {
+      if (settled) return;
+      settled = true;
+      stream.off('error', settle);
+      stream.off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onClose = () => settle(new Error('The target stream closed before the download finished.'));
+    const onAbort = () => settle(signal.reason);
+    stream.once('error', settle);
+    stream.once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.write(bytes, (error) => settle(error ?? undefined));
+  });
+}
+
+/** Ends a stream and waits until it has flushed. */
+export function endStream(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(() => {
+      stream.off('error', reject);
+      resolve();
+    });
+  });
+}
