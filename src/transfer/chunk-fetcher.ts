@@ -11,6 +11,7 @@ import { GetJobOutputCommand } from '@aws-sdk/client-glacier';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { DownloadError, TreeHashMismatchError } from '../errors.js';
+import { isBackOffSignal } from './concurrency.js';
 import type { JobOutputSource } from './download-options.js';
 import { withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { BufferPool } from './slots.js';
@@ -48,6 +49,8 @@ export interface FetchSettings {
   readonly signal: AbortSignal;
   /** Called with the bytes of each piece as it arrives, and with minus an attempt's bytes when it failed. */
   readonly onBytes: (n: number) => void;
+  /** Called when an attempt failed with throttling, a request timeout or a server error. */
+  readonly onBackOff: () => void;
 }
 
 /** A response's pieces are gathered into writes of this many bytes at their offsets. */
@@ -89,7 +92,14 @@ export class ChunkFetcher {
           watch.stop();
         }
       },
-      { ...this.#s.retry, signal },
+      {
+        ...this.#s.retry,
+        signal,
+        onFailedAttempt: (failure) => {
+          if (isBackOffSignal(failure.error)) this.#s.onBackOff();
+          this.#s.retry?.onFailedAttempt?.(failure);
+        },
+      },
     );
   }
 

@@ -10,12 +10,13 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { TreeHashMismatchError } from '../errors.js';
 import { ChunkFetcher, type Chunk } from './chunk-fetcher.js';
-import type { DownloadOptions, DownloadResult, JobFacts, JobOutputSource } from './download-options.js';
+import { AdaptiveConcurrency, DEFAULT_MAX_CONCURRENCY } from './concurrency.js';
+import type { DownloadOptions, DownloadPlan, DownloadResult, JobFacts, JobOutputSource } from './download-options.js';
 import { recheckChunks } from './download-recheck.js';
 import { DownloadStateWriter, readDownloadState, sidecarPath } from './download-state.js';
 import { ThrottledProgress } from './progress.js';
 import { BufferPool, Slots } from './slots.js';
-import { alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
+import { MiB, alignedRanges, combineTreeHashes, treeHash, type ByteRange } from './tree-hash.js';
 import { endStream, syncDirectory, writeToStream } from './verified-writer.js';
 
 /** One download run: chunks fetched a few at a time, verified, and committed to a file or a stream. */
@@ -43,13 +44,21 @@ export class ChunkedDownload {
   /** Bytes found already verified in the `.partial` file. */
   #resumed = 0;
 
-  constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, chunkSize: number, concurrency: number) {
+  /**
+   * `plan.concurrency` pins the chunks in flight; otherwise they adapt
+   * (AIMD) up to what `plan.maxMemory` allows: a 1 MiB staging buffer per
+   * chunk for a file target, a chunk-sized buffer per chunk for a stream.
+   */
+  constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, plan: DownloadPlan) {
+    const { chunkSize } = plan;
     this.#source = source;
     this.#options = options;
     this.#facts = facts;
     this.#chunkSize = chunkSize;
     this.#ranges = alignedRanges(facts.size, chunkSize);
-    this.#slots = new Slots(concurrency);
+    const perChunk = plan.toFile ? MiB : Math.min(chunkSize, Math.max(facts.size, MiB));
+    const max = Math.min(DEFAULT_MAX_CONCURRENCY, Math.max(1, Math.floor(plan.maxMemory / perChunk)));
+    this.#slots = new Slots(plan.concurrency ?? new AdaptiveConcurrency({ max }));
     this.#pool = new BufferPool(Math.min(chunkSize, Math.max(facts.size, 1)));
     this.#verify = options.verify ?? true;
   }
@@ -211,9 +220,12 @@ export class ChunkedDownload {
       retry: this.#options.retry,
       stallTimeout: this.#options.stallTimeout,
       signal: this.#slots.signal,
+      onBackOff: () => this.#slots.backOff(),
       onBytes: (n) => {
         this.#receiving += n;
-        if (n > 0) this.#progress.tick();
+        if (n <= 0) return;
+        this.#slots.moved(n);
+        this.#progress.tick();
       },
     });
   }
@@ -228,7 +240,13 @@ export class ChunkedDownload {
 
   #emit(): void {
     const resumed = this.#resumed > 0 ? { resumed: this.#resumed } : {};
-    this.#options.onProgress?.({ loaded: this.#loaded + this.#receiving, completed: this.#loaded, total: this.#facts.size, ...resumed });
+    this.#options.onProgress?.({
+      loaded: this.#loaded + this.#receiving,
+      completed: this.#loaded,
+      total: this.#facts.size,
+      concurrency: this.#slots.limit,
+      ...resumed,
+    });
   }
 
   #fail(error: unknown): void {

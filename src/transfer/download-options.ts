@@ -9,7 +9,7 @@ import type { DescribeJobCommandOutput, GlacierClient } from '@aws-sdk/client-gl
 import type { Writable } from 'node:stream';
 import { DownloadError, TreeHashMismatchError, ValidationError } from '../errors.js';
 import { checkOptions, validateAccountId, validateId, validatePartSize, validateVaultName } from '../validation.js';
-import { DEFAULT_CONCURRENCY, validatePositiveInteger } from './part-plan.js';
+import { DEFAULT_CONCURRENCY, DEFAULT_MAX_MEMORY, validateByteCount, validatePositiveInteger } from './part-plan.js';
 import { httpStatusOf, retryOptionsProblem, type RetryOptions } from './retry.js';
 import { MiB } from './tree-hash.js';
 
@@ -43,6 +43,8 @@ export interface DownloadProgress {
   completed: number;
   /** The output's length in bytes. */
   total: number;
+  /** Chunks allowed in flight now: the adaptive limit (see {@link AdaptiveConcurrency}), or `concurrency` when pinned. */
+  concurrency: number;
   /**
    * Present when a file download resumed: the bytes of `loaded` that an
    * earlier run had written and that were re-verified in the `.partial`
@@ -59,8 +61,19 @@ export interface DownloadOptions {
    * aligned and Glacier sends its checksum (default 16 MiB).
    */
   chunkSize?: number;
-  /** Chunks fetched at once (default 4). */
+  /**
+   * Pins the chunks fetched at once. By default it adapts (see
+   * {@link AdaptiveConcurrency}): it starts at 8, rises while throughput
+   * still rises and halves on throttling, within `maxMemory`.
+   */
   concurrency?: number;
+  /**
+   * Memory for chunk buffers, in bytes (default 256 MiB). A file target
+   * takes 1 MiB per chunk in flight, a Writable target a whole chunk, since
+   * chunks that arrive early wait for their turn; the adaptive concurrency
+   * stays within it.
+   */
+  maxMemory?: number;
   /** Called as bytes arrive (at most every 250 ms) and after each chunk is verified and written. See {@link DownloadProgress}. */
   onProgress?: (p: DownloadProgress) => void;
   /**
@@ -90,6 +103,7 @@ export interface DownloadOptions {
 const DOWNLOAD_OPTIONS: Record<keyof DownloadOptions, true> = {
   chunkSize: true,
   concurrency: true,
+  maxMemory: true,
   onProgress: true,
   signal: true,
   verify: true,
@@ -170,8 +184,17 @@ export function describeFailure(jobId: string, error: unknown): unknown {
   return new DownloadError(jobId, `Downloading the output of job ${jobId} failed: ${message}`, { cause: error });
 }
 
+/** How a download runs, from its checked options. @internal */
+export interface DownloadPlan {
+  readonly chunkSize: number;
+  /** Pinned chunks in flight, or undefined to adapt. */
+  readonly concurrency: number | undefined;
+  readonly maxMemory: number;
+  readonly toFile: boolean;
+}
+
 /** Checks the arguments of {@link downloadJobOutput}, before any request. @internal */
-export function validateDownload(source: JobOutputSource, target: string | Writable, options: DownloadOptions): { chunkSize: number; concurrency: number } {
+export function validateDownload(source: JobOutputSource, target: string | Writable, options: DownloadOptions): DownloadPlan {
   checkOptions(options, DOWNLOAD_OPTION_KEYS, 'downloadJobOutput()');
   validateAccountId(source.accountId);
   validateVaultName(source.vaultName);
@@ -182,7 +205,8 @@ export function validateDownload(source: JobOutputSource, target: string | Writa
     throw new ValidationError('target', 'The download target must be a file path or a Writable stream.');
   }
   const chunkSize = options.chunkSize === undefined ? DEFAULT_CHUNK_SIZE : validatePartSize(options.chunkSize, 'chunkSize');
-  const concurrency = validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
+  const concurrency = options.concurrency === undefined ? undefined : validatePositiveInteger(options.concurrency, 'concurrency', DEFAULT_CONCURRENCY);
+  const maxMemory = validateByteCount(options.maxMemory, 'maxMemory', 1) ?? DEFAULT_MAX_MEMORY;
   const problem = retryOptionsProblem(options.retry);
   if (problem) throw new ValidationError('retry', problem);
   if (options.stallTimeout !== undefined && (!Number.isSafeInteger(options.stallTimeout) || options.stallTimeout < 0)) {
@@ -191,5 +215,5 @@ export function validateDownload(source: JobOutputSource, target: string | Writa
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
     throw new ValidationError('onProgress', 'onProgress must be a function.');
   }
-  return { chunkSize, concurrency };
+  return { chunkSize, concurrency, maxMemory, toFile: typeof target === 'string' };
 }

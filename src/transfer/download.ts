@@ -63,7 +63,7 @@ export {
  * ```
  */
 export async function downloadJobOutput(source: JobOutputSource, target: string | Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
-  const { chunkSize, concurrency } = validateDownload(source, target, options);
+  const plan = validateDownload(source, target, options);
   options.signal?.throwIfAborted();
   try {
     const job = await source.client.send(
@@ -71,7 +71,7 @@ export async function downloadJobOutput(source: JobOutputSource, target: string 
       options.signal ? { abortSignal: options.signal } : {},
     );
     const facts = jobFacts(source.jobId, job);
-    const run = new ChunkedDownload(source, options, facts, chunkSize, concurrency);
+    const run = new ChunkedDownload(source, options, facts, plan);
     return typeof target === 'string' ? await run.toFile(target) : await run.toStream(target);
   } catch (error) {
     throw describeFailure(source.jobId, error);

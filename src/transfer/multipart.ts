@@ -8,13 +8,14 @@ import { InitiateMultipartUploadCommand } from '@aws-sdk/client-glacier';
 import { UploadError, ValidationError } from '../errors.js';
 import type { BodySource } from './body.js';
 import { abortAfterFailure, completeUpload } from './multipart-finish.js';
-import { chooseConcurrency, choosePartSize } from './part-plan.js';
-import { FILE_STREAMED_PART_SIZE, PartReader, hashPartInSlices, type ReadPart } from './part-reader.js';
+import { AdaptiveConcurrency, DEFAULT_MAX_CONCURRENCY } from './concurrency.js';
+import { choosePartSize } from './part-plan.js';
+import { FILE_STREAMED_PART_SIZE, PartReader, hashPartInSlices, type ReadPart, type StreamFromFile } from './part-reader.js';
 import { sendPart } from './part-sender.js';
 import { ThrottledProgress } from './progress.js';
 import { listUploadState, type UploadedPart } from './resume.js';
 import { Slots } from './slots.js';
-import { MiB, type UploadChecksums } from './tree-hash.js';
+import type { UploadChecksums } from './tree-hash.js';
 import { sizeMismatch, type UploadedArchive, type UploadSettings } from './upload-options.js';
 import { uploadSingle } from './upload-single.js';
 
@@ -51,7 +52,7 @@ export class MultipartUpload {
     this.#source = source;
     this.#size = size;
     this.#partSize = choosePartSize(size, settings.partSize);
-    this.#slots = new Slots(this.#concurrency());
+    this.#slots = this.#makeSlots();
     this.#uploadId = settings.options.uploadId;
     this.#description = settings.description;
   }
@@ -97,7 +98,7 @@ export class MultipartUpload {
     if (this.#size !== undefined) choosePartSize(this.#size, state.partSize);
     const changed = state.partSize !== this.#partSize;
     this.#partSize = state.partSize;
-    if (changed) this.#slots = new Slots(this.#concurrency());
+    if (changed) this.#slots = this.#makeSlots();
     this.#description = state.archiveDescription;
     this.#serverParts = state.parts;
     this.#s.options.onUploadId?.(uploadId);
@@ -160,22 +161,31 @@ export class MultipartUpload {
     return count;
   }
 
-  /** Parts in flight: as asked, or the default for the memory a part takes (next to nothing when streamed from its file). */
-  #concurrency(): number {
-    return chooseConcurrency(this.#streamed ? MiB : this.#partSize, this.#s.concurrency);
+  /**
+   * Parts in flight: as pinned, or adapted (AIMD) up to what memory allows:
+   * parts held in buffers stay within `maxMemory`, while parts of a file
+   * past it are re-read from the file, and in-memory bodies are views.
+   */
+  #makeSlots(): Slots {
+    if (this.#s.concurrency !== undefined) return new Slots(this.#s.concurrency);
+    const holds = !this.#source.zeroCopy && this.#streamFromFile() === 'never';
+    const max = holds ? Math.min(DEFAULT_MAX_CONCURRENCY, Math.max(1, Math.floor(this.#s.maxMemory / this.#partSize))) : DEFAULT_MAX_CONCURRENCY;
+    return new Slots(new AdaptiveConcurrency({ max }));
   }
 
-  /** Whether parts are streamed from the body's file when sent, instead of held in memory. */
-  get #streamed(): boolean {
+  /** When parts of the body's file are re-read from it when sent, instead of held in memory. */
+  #streamFromFile(): StreamFromFile {
+    if (this.#source.file === undefined) return 'never';
     const choice = this.#s.tuning.streamPartsFromFile;
-    return this.#source.file !== undefined && (choice ?? this.#partSize > FILE_STREAMED_PART_SIZE);
+    if (choice !== undefined) return choice ? 'always' : 'never';
+    return this.#partSize > FILE_STREAMED_PART_SIZE ? 'always' : { budget: this.#s.maxMemory };
   }
 
   /** Takes a slot, then reads part `index`; the slot is given back at the end of the body or on failure. */
   async #readPart(index: number): Promise<ReadPart | undefined> {
     await this.#slots.acquire();
     try {
-      const part = await (this.#reader ??= new PartReader(this.#source, this.#partSize, this.#streamed)).read(index);
+      const part = await (this.#reader ??= new PartReader(this.#source, this.#partSize, this.#streamFromFile())).read(index);
       if (!part) this.#slots.release();
       return part;
     } catch (error) {
@@ -222,8 +232,11 @@ export class MultipartUpload {
           signal: this.#slots.signal,
           onBytes: (n) => {
             this.#sending += n;
-            if (n > 0) this.#progress.tick();
+            if (n <= 0) return;
+            this.#slots.moved(n);
+            this.#progress.tick();
           },
+          onBackOff: () => this.#slots.backOff(),
         });
       } catch (error) {
         this.#fail(error);
@@ -250,6 +263,7 @@ export class MultipartUpload {
     this.#s.options.onProgress?.({
       loaded: this.#loaded + this.#sending,
       acknowledged: this.#loaded,
+      concurrency: this.#slots.limit,
       ...(part !== undefined ? { part } : {}),
       ...(size !== undefined ? { total: size, partsTotal: Math.ceil(size / this.#partSize) } : {}),
     });

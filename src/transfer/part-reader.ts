@@ -54,63 +54,88 @@ export async function hashPartInSlices(part: Buffer): Promise<UploadChecksums> {
   return hash.digest();
 }
 
+/**
+ * When parts of a regular file are re-read from it when sent instead of
+ * held: `always`, `never`, or once the part buffers held would pass a
+ * memory budget in bytes.
+ */
+export type StreamFromFile = 'always' | 'never' | { readonly budget: number };
+
 /** Reads a body's parts in order. */
 export class PartReader {
   readonly #source: BodySource;
   readonly #partSize: number;
-  readonly #streamed: boolean;
+  readonly #stream: StreamFromFile;
   #pool: BufferPool | undefined;
+  /** Buffers for the reads that hash a part re-read from its file. */
+  #hashReads: BufferPool | undefined;
+  /** Parts read into scratch buffers and not yet released. */
+  #buffered = 0;
 
-  /** `streamed`: parts of the body's file are hashed with small reads and re-read when sent (needs `source.file`). */
-  constructor(source: BodySource, partSize: number, streamed: boolean) {
+  constructor(source: BodySource, partSize: number, stream: StreamFromFile) {
     this.#source = source;
     this.#partSize = partSize;
-    this.#streamed = streamed && source.file !== undefined;
+    this.#stream = source.file === undefined ? 'never' : stream;
   }
 
-  /** Whether parts are re-read from the body's file when sent, instead of held in memory. */
-  get streamed(): boolean {
-    return this.#streamed;
+  /** Whether the next part will be re-read from the body's file when sent, instead of held in memory. */
+  #streamNext(): boolean {
+    const stream = this.#stream;
+    if (typeof stream === 'string') return stream === 'always';
+    return (this.#buffered + 1) * this.#partSize > stream.budget;
   }
 
   /** Reads part `index` (the next one). Returns undefined at the end of the body. */
   async read(index: number): Promise<ReadPart | undefined> {
     let scratch: Buffer | undefined;
     try {
-      if (this.#streamed) {
-        scratch = (this.#pool ??= new BufferPool(STREAMED_HASH_READ)).take();
+      if (this.#streamNext()) {
+        const reads = (this.#hashReads ??= new BufferPool(Math.min(STREAMED_HASH_READ, this.#partSize)));
+        const buffer = reads.take();
         const hash = new LinearAndTreeHash();
         let length = 0;
-        while (length < this.#partSize) {
-          const piece = await this.#source.read(Math.min(STREAMED_HASH_READ, this.#partSize - length), scratch);
-          if (piece.byteLength === 0) break;
-          hash.update(piece);
-          length += piece.byteLength;
+        try {
+          while (length < this.#partSize) {
+            const piece = await this.#source.read(Math.min(STREAMED_HASH_READ, this.#partSize - length), buffer);
+            if (piece.byteLength === 0) break;
+            hash.update(piece);
+            length += piece.byteLength;
+          }
+        } finally {
+          reads.give(buffer);
         }
-        this.#pool.give(scratch);
-        scratch = undefined;
         if (length === 0) return this.#end(index);
         this.#checkPartCount(index);
         return { index, length, bytes: undefined, scratch: undefined, sums: hash.digest() };
       }
-      if (!this.#source.zeroCopy) scratch = (this.#pool ??= new BufferPool(this.#partSize)).take();
+      if (!this.#source.zeroCopy) scratch = this.#take();
       const bytes = await this.#source.read(this.#partSize, scratch);
       if (bytes.byteLength === 0) {
-        if (scratch) this.#pool?.give(scratch);
+        if (scratch) this.#give(scratch);
         scratch = undefined;
         return this.#end(index);
       }
       this.#checkPartCount(index);
       return { index, length: bytes.byteLength, bytes, scratch, sums: undefined };
     } catch (error) {
-      if (scratch) this.#pool?.give(scratch);
+      if (scratch) this.#give(scratch);
       throw error;
     }
   }
 
   /** Gives a part's scratch buffer back for reuse. */
   release(part: ReadPart): void {
-    if (part.scratch) this.#pool?.give(part.scratch);
+    if (part.scratch) this.#give(part.scratch);
+  }
+
+  #take(): Buffer {
+    this.#buffered++;
+    return (this.#pool ??= new BufferPool(this.#partSize)).take();
+  }
+
+  #give(buffer: Buffer): void {
+    this.#buffered--;
+    this.#pool?.give(buffer);
   }
 
   /** A part's body for one attempt: its bytes, or a fresh stream of them from the body's file. */

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { TreeHashMismatchError } from '../errors.js';
 import { withPrecomputedChecksums } from './checksum-middleware.js';
 import { partContentRange } from './part-plan.js';
+import { isBackOffSignal } from './concurrency.js';
 import { countingBody } from './progress.js';
 import { withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import type { UploadChecksums } from './tree-hash.js';
@@ -35,6 +36,8 @@ export interface PartRequest {
    * an attempt ends (acknowledged or failed), with minus what it took.
    */
   readonly onBytes: (n: number) => void;
+  /** Called when an attempt failed with throttling, a request timeout or a server error. */
+  readonly onBackOff: () => void;
 }
 
 /** Sends a part, retried; resolves once Glacier has acknowledged it with the expected tree hash. */
@@ -66,6 +69,13 @@ export async function sendPart(part: PartRequest): Promise<void> {
         throw new TreeHashMismatchError(sums.treeHash, out.checksum, { start, end: start + length - 1 }, "Glacier's copy of the part");
       }
     },
-    { ...part.retry, signal },
+    {
+      ...part.retry,
+      signal,
+      onFailedAttempt: (failure) => {
+        if (isBackOffSignal(failure.error)) part.onBackOff();
+        part.retry.onFailedAttempt?.(failure);
+      },
+    },
   );
 }

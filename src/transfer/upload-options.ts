@@ -10,6 +10,7 @@ import { checkOptions, validateAccountId, validateDescription, validateId, valid
 import type { UploadBody } from './body.js';
 import {
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_MEMORY,
   DEFAULT_MULTIPART_THRESHOLD,
   MAX_SINGLE_UPLOAD_SIZE,
   choosePartSize,
@@ -60,6 +61,8 @@ export interface UploadProgress {
   part?: number;
   /** The number of parts, when the length is known (always in the last event of a successful upload). */
   partsTotal?: number;
+  /** Requests allowed in flight now: the adaptive limit (see {@link AdaptiveConcurrency}), or `concurrency` when pinned. */
+  concurrency: number;
 }
 
 /** Options of {@link uploadArchive}. Only `body` is required. */
@@ -75,12 +78,21 @@ export interface UploadArchiveOptions {
    */
   partSize?: number;
   /**
-   * Parts read, hashed and sent at once. Memory is about `concurrency ×
-   * partSize` (unless parts are streamed from their file). Default 4, or,
-   * for parts held in memory, fewer when they are over 128 MiB (archives
-   * over 1.22 TiB), keeping part buffers within 512 MiB.
+   * Pins the number of parts read, hashed and sent at once. By default it
+   * adapts (see {@link AdaptiveConcurrency}): it starts at 8, rises while
+   * throughput still rises and halves on throttling, within `maxMemory`.
+   * Pinned, memory is about `concurrency × partSize` (unless parts are
+   * re-read from their file).
    */
   concurrency?: number;
+  /**
+   * Memory for part buffers, in bytes (default 256 MiB): parts in flight ×
+   * part size stays within it. Parts of a regular file beyond it are not
+   * held but re-read from the file when sent, so the adaptive concurrency
+   * can still rise; for other streams it caps the concurrency. In-memory
+   * bodies are sent as views and take none of it.
+   */
+  maxMemory?: number;
   /**
    * Called while the body is sent (at most every 250 ms), after each
    * acknowledged part, and at the end. See {@link UploadProgress}.
@@ -122,6 +134,7 @@ const UPLOAD_OPTIONS: Record<keyof UploadArchiveOptions, true> = {
   archiveDescription: true,
   partSize: true,
   concurrency: true,
+  maxMemory: true,
   onProgress: true,
   signal: true,
   uploadId: true,
@@ -172,6 +185,7 @@ export interface UploadSettings {
   description: string | undefined;
   partSize: number | undefined;
   concurrency: number | undefined;
+  maxMemory: number;
   threshold: number;
   size: number | undefined;
   retry: RetryOptions;
@@ -207,7 +221,8 @@ export function validateUpload(target: UploadTarget, options: UploadArchiveOptio
       throw new ValidationError(key, `${key} must be a function.`);
     }
   }
-  return { target, description, partSize, concurrency, threshold, size, retry: options.retry ?? {}, options, tuning };
+  const maxMemory = validateByteCount(options.maxMemory, 'maxMemory', 1) ?? DEFAULT_MAX_MEMORY;
+  return { target, description, partSize, concurrency, maxMemory, threshold, size, retry: options.retry ?? {}, options, tuning };
 }
 
 /** The error for an empty body: Glacier does not store empty archives. */

@@ -22,7 +22,7 @@ export async function uploadSingle(settings: UploadSettings, bytes: Buffer): Pro
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const progress = new ThrottledProgress(
-    () => options.onProgress?.({ loaded: sent, acknowledged: 0, total, partsTotal: 1 }),
+    () => options.onProgress?.({ loaded: sent, acknowledged: 0, total, partsTotal: 1, concurrency: 1 }),
     (error) => stop.abort(error),
   );
   progress.start();
@@ -55,7 +55,7 @@ export async function uploadSingle(settings: UploadSettings, bytes: Buffer): Pro
   if (out.checksum !== sums.treeHash) {
     throw new TreeHashMismatchError(sums.treeHash, out.checksum ?? '(none)', undefined, `Glacier's archive ${out.archiveId ?? ''}`);
   }
-  options.onProgress?.({ loaded: total, acknowledged: total, total, part: 1, partsTotal: 1 });
+  options.onProgress?.({ loaded: total, acknowledged: total, total, part: 1, partsTotal: 1, concurrency: 1 });
   return {
     archiveId: out.archiveId ?? '',
     checksum: sums.treeHash,
