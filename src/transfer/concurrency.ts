@@ -35,7 +35,7 @@
 
 /** Settings of an {@link AdaptiveConcurrency} controller. */
 export interface AdaptiveConcurrencyOptions {
-  /** The limit to start from (default 8, or `max` if smaller). */
+  /** The limit to start from (default 4, the engine's old fixed default, or `max` if smaller). */
   initial?: number;
   /** The lowest limit (default 1). */
   min?: number;
@@ -54,7 +54,7 @@ export interface AdaptiveConcurrencyOptions {
 /** Default upper bound on requests in flight. */
 export const DEFAULT_MAX_CONCURRENCY = 64;
 /** Default starting point of the adaptive limit. */
-export const DEFAULT_INITIAL_CONCURRENCY = 8;
+export const DEFAULT_INITIAL_CONCURRENCY = 4;
 
 const SLOW_START_GAIN = 1.2;
 const ADDITIVE_GAIN = 1.05;
@@ -85,6 +85,11 @@ export class AdaptiveConcurrency {
   #baseline: number | undefined;
   #windowStart: number;
   #windowUnits = 0;
+  /** When the limit last changed: only requests started since then measure it. */
+  #changedAt = -Infinity;
+  #sampleUnits = 0;
+  #sampleMs = 0;
+  #samples = 0;
   #running = 0;
   /** When {@link AdaptiveConcurrency.running} last changed, and the integral of running over the window until then. */
   #runningAt: number;
@@ -148,8 +153,26 @@ export class AdaptiveConcurrency {
     this.#set(Math.max(this.#min, Math.floor(this.#limit / 2)), 'decrease', now);
   }
 
-  #closeWindow(now: number): void {
-    const rate = (this.#windowUnits * 1000) / (now - this.#windowStart);
+  /**
+   * Reports one request done: `units` moved (its bytes, or 1) by a request
+   * that started at `startedAt` (on this controller's clock). For requests
+   * whose bytes cannot be followed as they go (an upload's body is taken
+   * by kernel buffers in bursts), throughput is estimated by Little's law:
+   * the limit times the mean rate of one request, from the requests that
+   * started after the last change. Use this or {@link AdaptiveConcurrency.moved}, not both.
+   */
+  completed(units: number, startedAt: number): void {
+    if (this.#pinned || startedAt < this.#changedAt) return;
+    const now = this.#now();
+    this.#sampleUnits += units;
+    this.#sampleMs += Math.max(1, now - startedAt);
+    this.#samples++;
+    if (now - this.#windowStart >= this.#interval && this.#samples >= Math.ceil(this.#limit / 4)) {
+      this.#closeWindow(now, (this.#limit * this.#sampleUnits * 1000) / this.#sampleMs);
+    }
+  }
+
+  #closeWindow(now: number, rate = (this.#windowUnits * 1000) / (now - this.#windowStart)): void {
     this.#accumulate(now);
     // A window is a measure of the limit when, on average, at least 3/4 of it was running.
     const saturated = this.#runningArea >= (now - this.#windowStart) * this.#limit * SATURATED;
@@ -194,6 +217,9 @@ export class AdaptiveConcurrency {
     this.#windowUnits = 0;
     this.#runningAt = at;
     this.#runningArea = 0;
+    this.#sampleUnits = 0;
+    this.#sampleMs = 0;
+    this.#samples = 0;
   }
 
   /** Adds the requests running since the last change to the window's integral. */
@@ -206,6 +232,7 @@ export class AdaptiveConcurrency {
 
   #set(limit: number, reason: 'increase' | 'decrease' | 'revert', now: number): void {
     // The next window starts once the requests the change lets in are under way.
+    this.#changedAt = now;
     this.#startWindow(now + this.#interval / 2);
     if (limit === this.#limit) return;
     this.#limit = limit;

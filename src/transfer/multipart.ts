@@ -232,11 +232,11 @@ export class MultipartUpload {
           signal: this.#slots.signal,
           onBytes: (n) => {
             this.#sending += n;
-            if (n <= 0) return;
-            this.#slots.moved(n);
-            this.#progress.tick();
+            if (n > 0) this.#progress.tick();
           },
           onBackOff: () => this.#slots.backOff(),
+          // The kernel takes a body in bursts, so throughput is judged by parts acknowledged.
+          onDone: (startedAt) => this.#slots.completed(length, startedAt),
         });
       } catch (error) {
         this.#fail(error);

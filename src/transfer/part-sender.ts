@@ -38,6 +38,8 @@ export interface PartRequest {
   readonly onBytes: (n: number) => void;
   /** Called when an attempt failed with throttling, a request timeout or a server error. */
   readonly onBackOff: () => void;
+  /** Called when the part is acknowledged, with when its successful attempt started (`performance.now()`). */
+  readonly onDone: (startedAt: number) => void;
 }
 
 /** Sends a part, retried; resolves once Glacier has acknowledged it with the expected tree hash. */
@@ -46,6 +48,7 @@ export async function sendPart(part: PartRequest): Promise<void> {
   const range = partContentRange(index, partSize, length);
   await withRetries(
     async () => {
+      const startedAt = performance.now();
       let sent = 0;
       const body = countingBody(part.body(), (n) => {
         sent += n;
@@ -68,6 +71,7 @@ export async function sendPart(part: PartRequest): Promise<void> {
         const start = index * partSize;
         throw new TreeHashMismatchError(sums.treeHash, out.checksum, { start, end: start + length - 1 }, "Glacier's copy of the part");
       }
+      part.onDone(startedAt);
     },
     {
       ...part.retry,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { AdaptiveConcurrency } from './concurrency.js';
 
 /**
@@ -23,6 +24,8 @@ export class Slots {
   /** Creates a semaphore of `limit` slots: a fixed number, or as many as `limit` allows from moment to moment. */
   constructor(limit: number | AdaptiveConcurrency) {
     this.#controller = typeof limit === 'number' ? new AdaptiveConcurrency({ pinned: limit }) : limit;
+    // Every request in flight listens to this signal (the SDK, the retries, the stall watch): dozens is normal.
+    setMaxListeners(0, this.#abort.signal);
   }
 
   /** The slots that may be held now. */
@@ -51,6 +54,17 @@ export class Slots {
   moved(units: number): void {
     this.#controller.moved(units);
     this.#wake();
+  }
+
+  /** Reports one request done, `units` moved since `startedAt` (from {@link Slots.now}), to the controller. */
+  completed(units: number, startedAt: number): void {
+    this.#controller.completed(units, startedAt);
+    this.#wake();
+  }
+
+  /** The controller's clock, for {@link Slots.completed}. */
+  now(): number {
+    return performance.now();
   }
 
   /** Reports throttling or a server error to the controller, which lowers the limit. */

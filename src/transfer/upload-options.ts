@@ -79,7 +79,7 @@ export interface UploadArchiveOptions {
   partSize?: number;
   /**
    * Pins the number of parts read, hashed and sent at once. By default it
-   * adapts (see {@link AdaptiveConcurrency}): it starts at 8, rises while
+   * adapts (see {@link AdaptiveConcurrency}): it starts at 4, rises while
    * throughput still rises and halves on throttling, within `maxMemory`.
    * Pinned, memory is about `concurrency × partSize` (unless parts are
    * re-read from their file).

@@ -49,8 +49,8 @@ describe('adaptive concurrency on an emulated link (0.5 MB/s a connection, 8 MB/
     expect(archive.size).toBe(data.length);
     const limits = perPart(events);
     console.log(`upload: ${(data.length / 1e6 / seconds).toFixed(2)} MB/s, concurrency by part ${limits.join(' ')}`);
-    expect(limits[0]).toBe(DEFAULT_INITIAL_CONCURRENCY);
     expect(limits.slice(0, 10).some((c) => c >= 16)).toBe(true);
+    expect(limits.at(-1)).toBeGreaterThanOrEqual(16);
     // 24 MiB at 8 MB/s is 3.1 s; the ramp, the last parts' tail and a busy machine (tests run in parallel) cost some of it.
     expect(data.length / 1e6 / seconds).toBeGreaterThan(0.4 * LINK_MBPS);
   });

@@ -27,9 +27,9 @@ describe('AdaptiveConcurrency (AIMD with slow start)', () => {
   it('doubles while throughput rises, and settles at the link: 8 MB/s a request, 125 MB/s in all', () => {
     const { clock, controller } = make();
     const limits = simulate(controller, clock, { perRequest: 8, total: 125 }, 20_000);
-    expect(limits.slice(0, 3)).toEqual([8, 16, 32]);
+    expect(limits.slice(0, 4)).toEqual([4, 8, 16, 32]);
     // 32 brought nothing over 16: back to 16, which fills the link (16 × 8 > 125).
-    expect(limits[3]).toBe(16);
+    expect(limits[4]).toBe(16);
     expect(controller.limit).toBeGreaterThanOrEqual(16);
     expect(controller.limit).toBeLessThanOrEqual(18);
   });
@@ -62,7 +62,7 @@ describe('AdaptiveConcurrency (AIMD with slow start)', () => {
   });
 
   it('does not rise on windows where fewer requests ran than it allows', () => {
-    const { clock, controller } = make();
+    const { clock, controller } = make({ initial: 8 });
     for (const end = clock.t + 5000; clock.t < end; clock.t += 10) {
       controller.running(2);
       controller.moved(10);
