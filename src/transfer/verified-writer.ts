@@ -1,5 +1,5 @@
 /**
- * Writing verified bytes where they go: positioned writes into a file, the
+ * Writing verified bytes where they go: positioned gathered writes into a file, the
  * fsync of a directory after a rename, and writes to a caller's stream that
  * honour backpressure and notice a stream that closes.
  *
@@ -22,12 +22,24 @@ export async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-/** Writes all of `bytes` at `position`. */
-export async function writeFully(handle: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.byteLength) {
-    const { bytesWritten } = await handle.write(bytes, written, bytes.byteLength - written, position + written);
-    written += bytesWritten;
+/** Writes all of `pieces`, one after the other, at `position`, with as few writev calls as the system allows. */
+export async function writevFully(handle: FileHandle, pieces: Buffer[], position: number): Promise<void> {
+  let left = pieces;
+  let at = position;
+  while (left.length > 0) {
+    const { bytesWritten } = await handle.writev(left, at);
+    if (bytesWritten === 0) throw new Error(`Writing at byte ${at} of the .partial file wrote nothing.`);
+    at += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const piece of left) {
+      if (skip >= piece.byteLength) skip -= piece.byteLength;
+      else {
+        rest.push(skip > 0 ? piece.subarray(skip) : piece);
+        skip = 0;
+      }
+    }
+    left = rest;
   }
 }
 
