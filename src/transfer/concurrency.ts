@@ -5,16 +5,16 @@
  * control (Jacobson 1988; Reno), steered by measured throughput instead of
  * packet loss:
  *
- * - **Slow start.** From `initial`, the limit doubles after each measuring
- *   window in which throughput rose by at least 20% over the window before.
- *   One connection to a real Glacier endpoint carries a few MB/s, so on such
- *   a link throughput doubles with the limit until the link itself is full.
- * - **Additive increase.** Once a doubling brings less than 20%, the limit
- *   steps by one instead. A step that brings less than 5% is taken back, and
- *   the limit holds; it probes again (one step) every 8 windows, so it
- *   follows a link that gets faster. A doubling that brings under 5% is
- *   taken back whole: on loopback, where the CPU is the bottleneck, the
- *   limit stays where it started.
+ * - **Slow start.** From `initial`, the limit is multiplied by 4 after each
+ *   measuring window, as long as each such step raised throughput by at
+ *   least half. One connection to a real Glacier endpoint carries a few
+ *   MB/s, so on such a link throughput grows with the limit until the link
+ *   itself is full. A step that brought less is taken back whole: on
+ *   loopback, where the CPU is the bottleneck, the limit stays where it
+ *   started; on a full link, it goes back to the last limit that paid.
+ * - **Additive increase.** After that, the limit steps by one. A step that
+ *   brings less than 5% is taken back, and the limit holds; it probes again
+ *   (one step) every 8 windows, so it follows a link that gets faster.
  * - **Multiplicative decrease.** On throttling (ThrottlingException and its
  *   kin, HTTP 429), a request timeout (408) or a server error (5xx), the
  *   limit halves, at most once per window (one burst of throttled responses
@@ -56,7 +56,8 @@ export const DEFAULT_MAX_CONCURRENCY = 64;
 /** Default starting point of the adaptive limit. */
 export const DEFAULT_INITIAL_CONCURRENCY = 4;
 
-const SLOW_START_GAIN = 1.2;
+const SLOW_START_FACTOR = 4;
+const MULTIPLY_KEEP_GAIN = 1.5;
 const ADDITIVE_GAIN = 1.05;
 const PROBE_EVERY = 8;
 const HOLD_AFTER_BACKOFF = 2;
@@ -81,6 +82,8 @@ export class AdaptiveConcurrency {
   #phase: 'slow-start' | 'additive' | 'hold' = 'slow-start';
   /** The limit before the last increase, to go back to when it brought nothing. */
   #previous: number | undefined;
+  /** Whether that increase was a slow-start step (×4) rather than an additive one (+1). */
+  #multiplied = false;
   /** Throughput (units per second) of the last window measured at the previous limit. */
   #baseline: number | undefined;
   #windowStart: number;
@@ -186,8 +189,10 @@ export class AdaptiveConcurrency {
     const base = this.#baseline;
     const gain = base === undefined || base === 0 ? Infinity : rate / base;
     if (this.#previous !== undefined) {
-      // This window measured the limit set after the last one: did it pay?
-      if (gain < ADDITIVE_GAIN) {
+      // This window measured the limit set after the last one: did it pay? A slow-start
+      // step must bring half again (its first measures run high: the requests that end first
+      // are those that had the link to themselves); an additive one, 5%.
+      if (gain < (this.#multiplied ? MULTIPLY_KEEP_GAIN : ADDITIVE_GAIN)) {
         // It brought (next to) nothing: go back, and hold there.
         const back = this.#previous;
         this.#previous = undefined;
@@ -196,7 +201,6 @@ export class AdaptiveConcurrency {
         this.#set(back, 'revert', now);
         return;
       }
-      if (this.#phase === 'slow-start' && gain < SLOW_START_GAIN) this.#phase = 'additive';
     } else if (this.#phase === 'hold') {
       this.#baseline = rate;
       if (++this.#windowsSinceProbe < PROBE_EVERY) return;
@@ -208,7 +212,8 @@ export class AdaptiveConcurrency {
       return;
     }
     this.#previous = this.#limit;
-    const next = this.#phase === 'slow-start' ? this.#limit * 2 : this.#limit + 1;
+    this.#multiplied = this.#phase === 'slow-start';
+    const next = this.#multiplied ? this.#limit * SLOW_START_FACTOR : this.#limit + 1;
     this.#set(Math.min(this.#max, next), 'increase', now);
   }
 

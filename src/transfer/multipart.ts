@@ -178,7 +178,9 @@ export class MultipartUpload {
     if (this.#source.file === undefined) return 'never';
     const choice = this.#s.tuning.streamPartsFromFile;
     if (choice !== undefined) return choice ? 'always' : 'never';
-    return this.#partSize > FILE_STREAMED_PART_SIZE ? 'always' : { budget: this.#s.maxMemory };
+    // Buffers take at most half the budget: re-reading a part from the file is cheap, and
+    // Node, the SDK and the sockets of many requests in flight need the rest.
+    return this.#partSize > FILE_STREAMED_PART_SIZE ? 'always' : { budget: this.#s.maxMemory / 2 };
   }
 
   /** Takes a slot, then reads part `index`; the slot is given back at the end of the body or on failure. */

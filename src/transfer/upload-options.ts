@@ -87,10 +87,10 @@ export interface UploadArchiveOptions {
   concurrency?: number;
   /**
    * Memory for part buffers, in bytes (default 256 MiB): parts in flight ×
-   * part size stays within it. Parts of a regular file beyond it are not
-   * held but re-read from the file when sent, so the adaptive concurrency
-   * can still rise; for other streams it caps the concurrency. In-memory
-   * bodies are sent as views and take none of it.
+   * part size stays within it. Parts of a regular file are held only while
+   * they fit in half of it; the others are re-read from the file when sent,
+   * so the adaptive concurrency can still rise. For other streams it caps
+   * the concurrency. In-memory bodies are sent as views and take none of it.
    */
   maxMemory?: number;
   /**
