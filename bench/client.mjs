@@ -10,6 +10,7 @@
  */
 import {
   CompleteMultipartUploadCommand,
+  DeleteArchiveCommand,
   GetJobOutputCommand,
   GlacierClient,
   InitiateMultipartUploadCommand,
@@ -135,6 +136,47 @@ async function main() {
       run = async () => {
         const archive = await uploadArchive(target, { body: createReadStream(task.file), concurrency: task.concurrency, partSize: task.partSize });
         return { checksum: archive.checksum, archiveId: archive.archiveId };
+      };
+      break;
+    }
+    case 'ours-upload-default': {
+      // Default settings: part size, adaptive concurrency and memory budget all left to the library.
+      const { uploadArchive } = await import('../dist/transfer/upload.js');
+      run = async () => {
+        const archive = await uploadArchive(target, { body: createReadStream(task.file) });
+        return { checksum: archive.checksum, archiveId: archive.archiveId };
+      };
+      break;
+    }
+    case 'ours-download-default': {
+      const { downloadJobOutput } = await import('../dist/transfer/download.js');
+      run = async () => {
+        const result = await downloadJobOutput({ ...target, jobId: task.jobId }, task.output);
+        return { checksum: result.treeHash ?? '' };
+      };
+      break;
+    }
+    case 'ours-purge': {
+      // What `glacier purge` does with each archive: adaptive deletions in flight, throttling retried and backed off from.
+      const { adaptivePool, isBackOffSignal, resource } = await import('../dist/index.js');
+      const { withRetries } = await import('../dist/transfer/retry.js');
+      const vault = resource({ client }).Vault('-', task.vaultName);
+      const ids = readFileSync(task.idsFile, 'utf8').split('\n').filter(Boolean);
+      run = async () => {
+        let most = 0;
+        await adaptivePool(ids, async (id, control) => {
+          most = Math.max(most, control.concurrency);
+          await withRetries(() => vault.Archive(id).delete(), { onFailedAttempt: ({ error }) => isBackOffSignal(error) && control.backOff() });
+        });
+        return { count: ids.length, concurrency: most };
+      };
+      break;
+    }
+    case 'sdk-delete-sequential': {
+      const ids = readFileSync(task.idsFile, 'utf8').split('\n').filter(Boolean);
+      run = async () => {
+        for (const archiveId of ids) await client.send(new DeleteArchiveCommand({ ...target, archiveId }));
+        return { count: ids.length };
       };
       break;
     }

@@ -20,26 +20,18 @@
  * - BENCH_REPEAT (default 1) runs every row that many times, interleaved
  *   (ours, raw SDK, boto3, ours, …), and keeps each row's fastest run: on a
  *   busy machine this keeps one unlucky moment from deciding a ratio.
+ * - Then the emulated-link rows of bench/link.ts (BENCH_LINK=0 skips them).
  */
 import { CreateVaultCommand, DeleteArchiveCommand, DescribeJobCommand, GlacierClient, InitiateJobCommand } from '@aws-sdk/client-glacier';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { MiB, treeHashFile } from '../src/transfer/tree-hash.js';
+import { GiB, botocoreTreeHash, client, here, log, mbps, printTable, root, run, startServer, timed, writeRandomFile, type Row } from './common.js';
 import type { ClientResult, ClientTask } from './tasks.js';
-
-// The SDK's notice about future Node versions is noise in a benchmark table.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-
-const run = promisify(execFile);
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..');
-const GiB = 1024 * MiB;
 
 const sizeMiB = Number(process.env['BENCH_SIZE_MIB'] ?? 1024);
 const partMiB = Number(process.env['BENCH_PART_MIB'] ?? 16);
@@ -48,33 +40,7 @@ const repeat = Math.max(1, Number(process.env['BENCH_REPEAT'] ?? 1));
 const size = sizeMiB * MiB;
 const partSize = partMiB * MiB;
 
-interface Row {
-  group: string;
-  name: string;
-  mbps: number;
-  cpuPerGiB?: number;
-  rssMiB?: number;
-  ok: boolean | undefined;
-  note?: string;
-}
 const rows: Row[] = [];
-
-const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
-const log = (message: string) => process.stderr.write(`${message}\n`);
-
-async function writeRandomFile(path: string): Promise<void> {
-  const handle = await open(path, 'w');
-  const buffer = Buffer.allocUnsafe(16 * MiB);
-  try {
-    for (let pos = 0; pos < size; pos += buffer.length) {
-      const n = Math.min(buffer.length, size - pos);
-      randomFillSync(buffer, 0, n);
-      await handle.write(buffer, 0, n, pos);
-    }
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Linear SHA-256 of the file with 16 MiB double-buffered reads: the single-core hashing ceiling. */
 async function linearSha256(path: string): Promise<string> {
@@ -140,71 +106,11 @@ async function best<T extends { seconds: number }>(measure: () => Promise<T>): P
   return fastest!;
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  const value = await fn();
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  return { value, seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
-}
-
-/** Starts a child that prints `listening on http://…`; resolves with that URL. */
-function startServer(args: string[], label: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-    let out = '';
-    const onData = (data: Buffer) => {
-      out += data.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) {
-        child.stdout!.off('data', onData);
-        child.stdout!.resume();
-        resolve({ child, url: m[1]! });
-      }
-    };
-    child.stdout!.on('data', onData);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.once('exit', (code) => reject(new Error(`${label} exited with ${code}: ${err}`)));
-  });
-}
-
-async function client(task: Partial<ClientTask> & Pick<ClientTask, 'mode'>, base: Omit<ClientTask, 'mode'>): Promise<ClientResult> {
-  const { stdout } = await run(process.execPath, [join(here, 'client.mjs'), JSON.stringify({ ...base, ...task })], {
-    cwd: root,
-    maxBuffer: 1 << 20,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as ClientResult;
-}
-
 const PLAIN_SERVER = `
 const http = require('node:http');
 const server = http.createServer((req, res) => { req.on('data', () => {}); req.on('end', () => { res.writeHead(200); res.end(); }); });
 server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
 `;
-
-function pad(s: string, n: number, right = false): string {
-  return right ? s.padStart(n) : s.padEnd(n);
-}
-
-function printTable(): void {
-  const header = ['', 'MB/s', 'client CPU s/GiB', 'peak RSS MiB', 'tree hash', 'note'];
-  const lines = rows.map((r) => [
-    `${r.group}: ${r.name}`,
-    r.mbps.toFixed(0),
-    r.cpuPerGiB === undefined ? '' : r.cpuPerGiB.toFixed(2),
-    r.rssMiB === undefined ? '' : r.rssMiB.toFixed(0),
-    r.ok === undefined ? 'n/a' : r.ok ? 'ok' : 'MISMATCH',
-    r.note ?? '',
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => `| ${cells.map((c, i) => pad(c, widths[i]!, i > 0 && i < 4)).join(' | ')} |`;
-  console.log(fmt(header));
-  console.log(`|${widths.map((w, i) => (i > 0 && i < 4 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`);
-  for (const l of lines) console.log(fmt(l));
-}
 
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0]!;
@@ -215,10 +121,8 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'archive.bin');
     log(`writing ${sizeMiB} MiB of random bytes…`);
-    await writeRandomFile(file);
-    const reference = (
-      await run('python3', ['-c', 'import sys, botocore.utils as u; print(u.calculate_tree_hash(open(sys.argv[1], "rb")))', file])
-    ).stdout.trim();
+    await writeRandomFile(file, size);
+    const reference = await botocoreTreeHash(file);
     log(`reference tree hash (botocore): ${reference}`);
 
     // Hashing, in this process, before any other process is busy.
@@ -346,11 +250,12 @@ async function main(): Promise<void> {
         `endpoint data dir under ${dataRoot}, ${cpus().length} CPUs, load average ${loadAtStart.toFixed(1)} at start, ` +
         `${repeat === 1 ? 'one run per row' : `fastest of ${repeat} runs per row`}, MB = 10^6 bytes\n`,
     );
-    printTable();
+    printTable(rows);
     const checks = [
       ['upload ≥ 2× boto3', oursRate >= 2 * botoRate],
       ['upload ≥ 3× raw SDK', oursRate >= 3 * rawRate],
-      ['client CPU ≤ 1.6 core-s/GiB', ours.cpuSeconds / (size / GiB) <= 1.6],
+      ['upload client CPU ≤ 1.3 core-s/GiB', ours.cpuSeconds / (size / GiB) <= 1.3],
+      ['verified download client CPU ≤ 1.0 core-s/GiB', down.cpuSeconds / (size / GiB) <= 1.0],
       [`upload peak RSS ≤ ${budget} MiB`, ours.maxRssBytes / MiB <= budget],
       [`download peak RSS ≤ ${budget} MiB`, down.maxRssBytes / MiB <= budget],
       ['treeHashFile 1 thread ≥ 0.9× linear', oneRate >= 0.9 * linearRate],
@@ -363,6 +268,11 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  // The emulated-link rows, in the same run (BENCH_LINK=0 skips them).
+  if (process.env['BENCH_LINK'] !== '0') {
+    const link = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'link.ts')], { cwd: root, stdio: 'inherit' });
+    if (link.status !== 0) process.exitCode = link.status ?? 1;
   }
 }
 

@@ -2,7 +2,17 @@
 
 /** What the orchestrator asks of a client run (bench/client.mjs). */
 export interface ClientTask {
-  mode: 'ours-upload' | 'sdk-upload' | 'ours-download' | 'endpoint-upload' | 'endpoint-download' | 'plain-put';
+  mode:
+    | 'ours-upload'
+    | 'ours-upload-default'
+    | 'sdk-upload'
+    | 'ours-download'
+    | 'ours-download-default'
+    | 'ours-purge'
+    | 'sdk-delete-sequential'
+    | 'endpoint-upload'
+    | 'endpoint-download'
+    | 'plain-put';
   endpoint: string;
   vaultName: string;
   file: string;
@@ -11,6 +21,8 @@ export interface ClientTask {
   concurrency: number;
   jobId?: string;
   output?: string;
+  /** A file of archive ids, one a line, for the delete modes. */
+  idsFile?: string;
 }
 
 /** What a client run reports. */
@@ -20,4 +32,8 @@ export interface ClientResult {
   maxRssBytes: number;
   checksum?: string;
   archiveId?: string;
+  /** Items handled, for the delete modes. */
+  count?: number;
+  /** The highest concurrency the adaptive pool reached. */
+  concurrency?: number;
 }

@@ -64,7 +64,7 @@ export {
   type ExternalDataSource,
   type NoDataSource,
 } from './resources/model.js';
-export { NO_LONGER_SUPPORTED_EXPLANATION } from './resources/service-errors.js';
+export { NO_LONGER_SUPPORTED_EXPLANATION } from './service-errors.js';
 
 // Collections.
 export { ResourceCollection, type ListFilter, type IterationOptions, type CollectionSource, type PageRequest } from './collections/collection.js';
@@ -151,6 +151,14 @@ export { readInventory, parseInventory, type InventoryArchive, type InventoryRea
 export { isTransientError, DEFAULT_RETRIES, DEFAULT_MIN_DELAY, DEFAULT_MAX_DELAY, type RetryOptions, type FailedAttempt } from './transfer/retry.js';
 export { DEFAULT_STALL_TIMEOUT, StallTimeoutError } from './transfer/stall.js';
 export {
+  AdaptiveConcurrency,
+  isBackOffSignal,
+  DEFAULT_INITIAL_CONCURRENCY,
+  DEFAULT_MAX_CONCURRENCY,
+  type AdaptiveConcurrencyOptions,
+} from './transfer/concurrency.js';
+export { adaptivePool, type AdaptivePoolOptions, type PoolControl } from './transfer/adaptive-pool.js';
+export {
   choosePartSize,
   chooseConcurrency,
   DEFAULT_PART_MEMORY,
@@ -158,6 +166,7 @@ export {
   DEFAULT_PART_SIZE,
   DEFAULT_STREAM_PART_SIZE,
   DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_MEMORY,
   MAX_SINGLE_UPLOAD_SIZE,
 } from './transfer/part-plan.js';
 

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { isRegionMissing } from '../resources/service-errors.js';
+import { isRegionMissing } from '../service-errors.js';
 
 /** The process exit codes of the `glacier` CLI. */
 export const ExitCode = {

@@ -21,7 +21,7 @@ import {
   type UploadListElement,
 } from '@aws-sdk/client-glacier';
 import { ValidationError } from '../errors.js';
-import { nameServiceError } from '../resources/service-errors.js';
+import { nameServiceError } from '../service-errors.js';
 import type { CollectionSource, ListFilter, PageRequest } from './collection.js';
 
 /** Filter parameters of ListJobs collections. */

@@ -17,10 +17,10 @@ import { ResourceCollection, type ListFilter } from '../collections/collection.j
 import { vaultsSource } from '../collections/sources.js';
 import { ValidationError } from '../errors.js';
 import { validateVaultName } from '../validation.js';
-import { Resource, defineAccessors, hydrate, responseId } from './base.js';
+import { Resource, defineAccessors, makeResource, hydrate, responseId } from './base.js';
 import { ACCOUNT_MODEL } from './model.js';
 import { checkOptions, sendOptions, type RequestOptions } from './options.js';
-import { Vault } from './vault.js';
+import type { Vault } from './vault.js';
 
 /** The identifiers of an {@link Account}. */
 export interface AccountIdentifiers {
@@ -69,7 +69,7 @@ export class Account extends Resource<AccountIdentifiers, Record<string, never>>
   /** Creates a vault in this account (CreateVault; succeeds if it already exists) and returns it. */
   async createVault(options: CreateVaultOptions): Promise<Vault> {
     const opts = checkOptions(options, ['vaultName', 'signal'], 'createVault()');
-    const vault = new Vault(this.client, this.id, validateVaultName(opts.vaultName));
+    const vault = makeResource<Vault>('Vault', this.client, this.id, validateVaultName(opts.vaultName));
     return vault.create(opts.signal ? { signal: opts.signal } : {});
   }
 
@@ -110,7 +110,7 @@ export class Account extends Resource<AccountIdentifiers, Record<string, never>>
 
   /** A vault of this account; no request is made. */
   Vault(name: string): Vault {
-    return new Vault(this.client, this.id, name);
+    return makeResource<Vault>('Vault', this.client, this.id, name);
   }
 }
 
@@ -119,7 +119,7 @@ defineAccessors(Account, ACCOUNT_MODEL);
 /** The vaults collection of an account, printed as `name`. @internal */
 export function accountVaults(client: GlacierClient, accountId: string, name: string): ResourceCollection<Vault, ListFilter> {
   return new ResourceCollection(
-    vaultsSource(client, accountId, name, (vault) => hydrate(new Vault(client, accountId, vault.VaultName ?? ''), vault)),
+    vaultsSource(client, accountId, name, (vault) => hydrate(makeResource<Vault>('Vault', client, accountId, vault.VaultName ?? ''), vault)),
   );
 }
 

@@ -8,7 +8,7 @@ import { inspect } from 'node:util';
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { GlacierResourceError, ResourceNotLoadedError, ValidationError } from '../errors.js';
 import type { ResourceModel, ResourceName } from './model.js';
-import { nameServiceError, type ErrorHints } from './service-errors.js';
+import { nameServiceError, type ErrorHints } from '../service-errors.js';
 
 /** What `JSON.stringify` writes for a resource. */
 export interface ResourceJson<Ids extends object, Data extends object> {
@@ -201,13 +201,37 @@ function notLoadedMessage(resource: object, attribute: string): string {
   return `${String(resource)} has no attribute ${attribute}.`;
 }
 
+/** A resource class: made from a client and its identifier values, in the model's order. */
+type ResourceClass = new (client: GlacierClient, ...identifiers: string[]) => object;
+
+/**
+ * The resource classes, by name, registered by {@link defineAccessors} when
+ * their modules load. A resource that makes another of a kind whose module
+ * imports its own (an archive's `Vault()`, a job's archives) makes it through
+ * {@link makeResource} instead of importing that module, so the resource
+ * modules import each other in one direction only: no circle.
+ */
+const CLASSES = new Map<ResourceName, ResourceClass>();
+
+/**
+ * Makes a resource of kind `name` (no request is made). The caller names the
+ * type with a type-only import, e.g. `makeResource<Vault>('Vault', client, accountId, name)`.
+ * @internal
+ */
+export function makeResource<R extends object>(name: ResourceName, client: GlacierClient, ...identifiers: string[]): R {
+  const Class = CLASSES.get(name);
+  if (!Class) throw new Error(`Internal error: the ${name} resource is not loaded (import it from the package's entry point).`);
+  return new Class(client, ...identifiers) as R;
+}
+
 /**
  * Defines, on a resource class's prototype, a read-only accessor for each
  * identifier (and its alias) and each attribute of the model. Attributes
  * read the loaded data and throw {@link ResourceNotLoadedError} when there
  * is none; a key missing from loaded data reads as `undefined`.
  */
-export function defineAccessors(target: { prototype: object }, model: ResourceModel): void {
+export function defineAccessors(target: ResourceClass, model: ResourceModel): void {
+  CLASSES.set(model.name, target);
   for (const identifier of model.identifiers) {
     const get = function (this: object): string | undefined {
       return stateOf(this).identifiers[identifier.name];

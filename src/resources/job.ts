@@ -21,12 +21,13 @@ import { checkRangeBounds } from '../validation.js';
 import { downloadJobOutput, type DownloadOptions, type DownloadResult, type JobOutputSource } from '../transfer/download.js';
 import { readInventory, type InventoryReader } from '../transfer/inventory.js';
 import { waitForJobCompletion, type JobWaitOptions } from '../waiters/job-completion.js';
-import { Archive, archiveDataFromInventory } from './archive.js';
-import { Resource, defineAccessors, hydrate, responseData } from './base.js';
+import type { Archive } from './archive.js';
+import { archiveDataFromInventory } from './archive-data.js';
+import { Resource, defineAccessors, hydrate, makeResource, responseData } from './base.js';
 import { JOB_MODEL } from './model.js';
 import { DOWNLOAD_OPTION_KEYS, checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
-import type { ErrorHints } from './service-errors.js';
-import { Vault } from './vault.js';
+import type { ErrorHints } from '../service-errors.js';
+import type { Vault } from './vault.js';
 
 /** The identifiers of a {@link Job}. */
 export interface JobIdentifiers {
@@ -213,13 +214,13 @@ export class Job extends Resource<JobIdentifiers, GlacierJobDescription> {
   /** The archives an inventory job lists, as Archive resources that carry the inventory's data. */
   async *archives(options?: InventoryReadOptions): AsyncGenerator<Archive, void, undefined> {
     for await (const record of this.inventory(options)) {
-      yield hydrate(new Archive(this.client, this.accountId, this.vaultName, record.archiveId), archiveDataFromInventory(record));
+      yield hydrate(makeResource<Archive>('Archive', this.client, this.accountId, this.vaultName, record.archiveId), archiveDataFromInventory(record));
     }
   }
 
   /** The job's vault; no request is made. */
   Vault(): Vault {
-    return new Vault(this.client, this.accountId, this.vaultName);
+    return makeResource<Vault>('Vault', this.client, this.accountId, this.vaultName);
   }
 
   #source(): JobOutputSource {

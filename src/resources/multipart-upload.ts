@@ -17,10 +17,10 @@ import { partsSource } from '../collections/sources.js';
 import { ValidationError } from '../errors.js';
 import { checkRangeBounds } from '../validation.js';
 import { Archive, type ArchiveData } from './archive.js';
-import { Resource, defineAccessors, hydrate, responseData, responseId } from './base.js';
+import { Resource, defineAccessors, makeResource, hydrate, responseData, responseId } from './base.js';
 import { MULTIPART_UPLOAD_MODEL } from './model.js';
 import { checkOptions, sendOptions, type InclusiveRange, type RequestOptions } from './options.js';
-import { Vault } from './vault.js';
+import type { Vault } from './vault.js';
 
 /** The identifiers of a {@link MultipartUpload}. */
 export interface MultipartUploadIdentifiers {
@@ -201,7 +201,7 @@ export class MultipartUpload extends Resource<MultipartUploadIdentifiers, Upload
 
   /** The upload's vault; no request is made. */
   Vault(): Vault {
-    return new Vault(this.client, this.accountId, this.vaultName);
+    return makeResource<Vault>('Vault', this.client, this.accountId, this.vaultName);
   }
 }
 

@@ -12,10 +12,10 @@ import {
 } from '@aws-sdk/client-glacier';
 import { ValidationError } from '../errors.js';
 import { validateId } from '../validation.js';
-import { Resource, defineAccessors } from './base.js';
+import { Resource, defineAccessors, makeResource } from './base.js';
 import { NOTIFICATION_MODEL } from './model.js';
 import { checkOptions, sendOptions, type RequestOptions } from './options.js';
-import { Vault } from './vault.js';
+import type { Vault } from './vault.js';
 
 /** The identifiers of a {@link Notification}. */
 export interface NotificationIdentifiers {
@@ -106,7 +106,7 @@ export class Notification extends Resource<NotificationIdentifiers, VaultNotific
 
   /** The configuration's vault; no request is made. */
   Vault(): Vault {
-    return new Vault(this.client, this.accountId, this.vaultName);
+    return makeResource<Vault>('Vault', this.client, this.accountId, this.vaultName);
   }
 }
 

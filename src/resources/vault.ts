@@ -39,8 +39,9 @@ import { Job } from './job.js';
 import { VAULT_MODEL } from './model.js';
 import { MultipartUpload } from './multipart-upload.js';
 import { Notification } from './notification.js';
+import { checkTags, policyText } from './vault-settings.js';
 import { UPLOAD_OPTION_KEYS, checkOptions, sendOptions, type RequestOptions } from './options.js';
-import type { ErrorHints } from './service-errors.js';
+import type { ErrorHints } from '../service-errors.js';
 
 /** The identifiers of a {@link Vault}. */
 export interface VaultIdentifiers {
@@ -58,46 +59,16 @@ export interface InitiateMultipartUploadOptions extends RequestOptions {
   archiveDescription?: string;
 }
 
+export { MAX_POLICY_SIZE, MAX_VAULT_TAGS } from './vault-settings.js';
+
 /** A vault access or lock policy: an IAM policy document, as JSON text or as an object. */
 export type VaultPolicy = string | Record<string, unknown>;
-
-/** The most tags a vault may carry. */
-export const MAX_VAULT_TAGS = 10;
-/** The largest access or lock policy Glacier accepts, in bytes. */
-export const MAX_POLICY_SIZE = 20 * 1024;
 
 const DELETE_HINTS: ErrorHints = {
   InvalidParameterValueException:
     'Glacier deletes a vault only when its last inventory lists no archives and nothing was written since; ' +
     'delete every archive, wait for the next inventory (about a day), then delete the vault',
 };
-
-function policyText(policy: unknown, parameter: string): string {
-  const text = typeof policy === 'string' ? policy : typeof policy === 'object' && policy !== null ? JSON.stringify(policy) : undefined;
-  if (text === undefined || text.length === 0) {
-    throw new ValidationError(parameter, `${parameter} must be a policy document (JSON text or an object), got ${JSON.stringify(policy)}.`);
-  }
-  if (Buffer.byteLength(text) > MAX_POLICY_SIZE) {
-    throw new ValidationError(parameter, `${parameter} is ${Buffer.byteLength(text)} bytes; Glacier accepts policies of at most 20 KB.`);
-  }
-  return text;
-}
-
-function checkTags(tags: unknown): Record<string, string> {
-  if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) {
-    throw new ValidationError('tags', `tags must be an object of tag names to values, got ${JSON.stringify(tags)}.`);
-  }
-  const entries = Object.entries(tags);
-  if (entries.length === 0 || entries.length > MAX_VAULT_TAGS) {
-    throw new ValidationError('tags', `Give 1 to ${MAX_VAULT_TAGS} tags (a vault carries at most ${MAX_VAULT_TAGS}), got ${entries.length}.`);
-  }
-  for (const [key, value] of entries) {
-    if (key.length === 0 || typeof value !== 'string') {
-      throw new ValidationError('tags', `Tag ${JSON.stringify(key)} must have a non-empty name and a string value.`);
-    }
-  }
-  return { ...(tags as Record<string, string>) };
-}
 
 /**
  * A Glacier vault. Its attributes are DescribeVault's output: call

@@ -26,8 +26,16 @@ export const DEFAULT_PART_SIZE = 16 * MiB;
  * bigger streams.
  */
 export const DEFAULT_STREAM_PART_SIZE = 32 * MiB;
-/** Parts (or download chunks) in flight at once, by default. */
+/**
+ * Parts (or download chunks) in flight at once when the engine does not
+ * adapt: the starting point of the old fixed default. Transfers now adapt
+ * their concurrency (see {@link AdaptiveConcurrency}) unless `concurrency`
+ * is given.
+ */
 export const DEFAULT_CONCURRENCY = 4;
+
+/** Memory a transfer's part or chunk buffers may take, by default: 256 MiB. */
+export const DEFAULT_MAX_MEMORY = 256 * MiB;
 
 /**
  * Memory the default concurrency allows for part buffers: 512 MiB. Archives

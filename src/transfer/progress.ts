@@ -7,12 +7,13 @@
  * @module
  */
 import { Readable, Transform, pipeline } from 'node:stream';
+import { MiB } from './tree-hash.js';
 
 /** Least time between two progress events reported while bytes move, in milliseconds. */
 export const PROGRESS_INTERVAL = 250;
 
 /** Bytes handed on at a time from an in-memory body. */
-const BODY_SLICE = 256 * 1024;
+const BODY_SLICE = MiB;
 
 /**
  * Calls `emit` at most once per `interval` for {@link ThrottledProgress.tick},
@@ -71,7 +72,7 @@ export class ThrottledProgress<D = never> {
 
 /**
  * A request body that calls `onBytes` with the length of each piece as the
- * connection reads it. An in-memory body is handed on in 256 KiB views (no
+ * connection reads it. An in-memory body is handed on in 1 MiB views (no
  * copies), so that the count follows the connection; a stream is passed
  * through. Destroying the returned stream destroys `source` too.
  */

@@ -44,13 +44,24 @@ export function watchStalls(parent: AbortSignal, timeoutMs: number): StallWatch 
   else parent.addEventListener('abort', onParentAbort, { once: true });
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    if (timeoutMs <= 0) return;
-    clearTimeout(timer);
+  // A touch only notes the time (it comes with every piece of a body, thousands a second);
+  // the one timer, when it fires, looks at when the last touch was and waits out the rest.
+  let last = Date.now();
+  const check = (wait: number) => {
     timer = setTimeout(() => {
+      const idle = Date.now() - last;
+      if (idle < timeoutMs) {
+        check(timeoutMs - idle);
+        return;
+      }
       stalled = true;
       controller.abort(new StallTimeoutError(`No bytes arrived for ${timeoutMs / 1000} s; the request was cancelled to be retried.`));
-    }, timeoutMs);
+    }, wait);
+  };
+  let stopped = false;
+  const arm = () => {
+    last = Date.now();
+    if (timer === undefined && timeoutMs > 0 && !stopped) check(timeoutMs);
   };
   arm();
   return {
@@ -58,9 +69,12 @@ export function watchStalls(parent: AbortSignal, timeoutMs: number): StallWatch 
     touch: arm,
     pause() {
       clearTimeout(timer);
+      timer = undefined;
     },
     stop() {
+      stopped = true;
       clearTimeout(timer);
+      timer = undefined;
       parent.removeEventListener('abort', onParentAbort);
     },
     explain(error) {

@@ -10,7 +10,7 @@
  */
 import { waitUntilVaultExists, waitUntilVaultNotExists, type DescribeVaultOutput, type GlacierClient } from '@aws-sdk/client-glacier';
 import { ValidationError, WaitTimeoutError } from '../errors.js';
-import { nameServiceError } from '../resources/service-errors.js';
+import { nameServiceError } from '../service-errors.js';
 
 /** boto3's VaultExists / VaultNotExists delay: 3 seconds. */
 export const VAULT_WAITER_DELAY = 3000;

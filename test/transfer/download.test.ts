@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DownloadError, ValidationError } from '../../src/errors.js';
 import { downloadJobOutput, type DownloadProgress } from '../../src/transfer/download.js';
 import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
+import { DEFAULT_INITIAL_CONCURRENCY } from '../../src/transfer/concurrency.js';
 import { uploadArchive } from '../../src/transfer/upload.js';
 import { checkDownloadProgress, startHarness, testBytes, type Harness } from './harness.js';
 
@@ -52,7 +53,7 @@ describe('downloadJobOutput to a file', () => {
     expect(existsSync(`${path}.partial`)).toBe(false);
     expect(existsSync(`${path}.partial.json`)).toBe(false);
     expect(h.count('GetJobOutput')).toBe(6);
-    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length });
+    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length, concurrency: 3 });
     checkDownloadProgress(events, data.length, 6, false);
   });
 
@@ -103,8 +104,8 @@ describe('downloadJobOutput to a file', () => {
     expect(readFileSync(path).equals(data)).toBe(true);
     expect(h.count('GetJobOutput')).toBe(4); // chunks 1 (damaged), 3, 4, 5
     // What the earlier run left and still verifies is reported as resumed, not as fetched now.
-    expect(events[0]).toEqual({ loaded: 2 * MiB, completed: 2 * MiB, total: data.length, resumed: 2 * MiB });
-    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length, resumed: 2 * MiB });
+    expect(events[0]).toEqual({ loaded: 2 * MiB, completed: 2 * MiB, total: data.length, resumed: 2 * MiB, concurrency: expect.any(Number) });
+    expect(events.at(-1)).toEqual({ loaded: data.length, completed: data.length, total: data.length, resumed: 2 * MiB, concurrency: expect.any(Number) });
     expect(result.resumed).toBe(2 * MiB);
   });
 
@@ -185,7 +186,7 @@ describe('downloadJobOutput errors', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).parameter).toBe('chunksize');
     expect((error as Error).message).toBe(
-      "downloadJobOutput() has no option 'chunksize'; it takes chunkSize, concurrency, onProgress, signal, verify, retry, stallTimeout, end.",
+      "downloadJobOutput() has no option 'chunksize'; it takes chunkSize, concurrency, maxMemory, onProgress, signal, verify, retry, stallTimeout, end.",
     );
     expect(existsSync(join(dir, 'x.partial'))).toBe(false);
     expect(h.sent).toEqual([]);
@@ -232,7 +233,8 @@ describe('downloadJobOutput errors', () => {
       (e: unknown) => e,
     )) as DownloadError;
     expect(error).toBeInstanceOf(DownloadError);
-    expect(h.count('GetJobOutput')).toBeLessThanOrEqual(3 * 4);
+    // Each chunk in flight (the adaptive limit starts at 8) is tried at most 3 times.
+    expect(h.count('GetJobOutput')).toBeLessThanOrEqual(3 * DEFAULT_INITIAL_CONCURRENCY);
     expect(existsSync(join(dir, 'fail.bin'))).toBe(false);
   });
 

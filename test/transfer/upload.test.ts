@@ -105,7 +105,7 @@ describe('uploadArchive, multipart', () => {
     expect(archive.size).toBe(3 * MiB);
     const parts = partEvents(events);
     expect(parts.slice(0, 3).map((e) => e.total)).toEqual([undefined, undefined, undefined]);
-    expect(events.at(-1)).toEqual({ loaded: 3 * MiB, acknowledged: 3 * MiB, total: 3 * MiB, part: 3, partsTotal: 3 });
+    expect(events.at(-1)).toEqual({ loaded: 3 * MiB, acknowledged: 3 * MiB, total: 3 * MiB, part: 3, partsTotal: 3, concurrency: expect.any(Number) });
     expect(parts).toHaveLength(4);
   });
 
@@ -124,7 +124,7 @@ describe('uploadArchive, single request', () => {
     expect(archive).toMatchObject({ checksum: expected, size: data.length, archiveDescription: 'one shot' });
     expect(archive.uploadId).toBeUndefined();
     expect(h.sent).toEqual(['UploadArchive']);
-    expect(partEvents(progress.events)).toEqual([{ loaded: data.length, acknowledged: data.length, total: data.length, part: 1, partsTotal: 1 }]);
+    expect(partEvents(progress.events)).toEqual([{ loaded: data.length, acknowledged: data.length, total: data.length, part: 1, partsTotal: 1, concurrency: 1 }]);
     progress.check(data.length, 1);
     expect(h.sdkHashCalls.n).toBe(0);
   });

@@ -68,7 +68,7 @@ export function registerDownload(program: Command): void {
     .option('--wait', 'wait for the job to complete first')
     .option('--force', 'replace FILE if it already exists')
     .addOption(pollIntervalOption('with --wait'))
-    .option('--concurrency <n>', 'ranged requests in flight (default 4)', (v) => positiveInt(v, '--concurrency'))
+    .option('--concurrency <n>', 'pin the ranged requests in flight (default: adaptive, see docs/transfers.md)', (v) => positiveInt(v, '--concurrency'))
     .option('--chunk-size <size>', 'bytes per ranged request, 1MiB x 2^n (default chosen by size)', (v) => byteSize(v, '--chunk-size'))
     .addHelpText(
       'after',

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { isInventoryStale, newestInventoryJob, type Job } from '../../index.js';
+import { adaptivePool, isBackOffSignal, isInventoryStale, newestInventoryJob, type Job } from '../../index.js';
+import { withRetries } from '../../transfer/retry.js';
 import { positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output, type GlobalOptions } from '../context.js';
@@ -15,7 +16,7 @@ interface PurgeOptions {
   deleteVault?: boolean;
   dryRun?: boolean;
   yes?: boolean;
-  concurrency: number;
+  concurrency?: number;
   state?: string;
   newInventory?: boolean;
   pollInterval?: number;
@@ -62,21 +63,6 @@ async function confirm(question: string, expected: string): Promise<boolean> {
   }
 }
 
-/** Runs `limit` workers over an async iterable until it ends or `signal` aborts. */
-async function pool<T>(items: AsyncIterable<T> | Iterable<T>, limit: number, signal: AbortSignal, work: (item: T) => Promise<void>): Promise<void> {
-  const iterator = (Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]()) as
-    | AsyncIterator<T>
-    | Iterator<T>;
-  const worker = async () => {
-    while (!signal.aborted) {
-      const next = await iterator.next();
-      if (next.done) return;
-      await work(next.value);
-    }
-  };
-  await Promise.all(Array.from({ length: limit }, worker));
-}
-
 /** `glacier purge NAME`: delete every archive of a vault (and the vault), resumably. */
 export function registerPurge(program: Command): void {
   program
@@ -86,7 +72,7 @@ export function registerPurge(program: Command): void {
     .option('--delete-vault', 'delete the vault once it is empty')
     .option('--dry-run', 'show what would be deleted; delete nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--concurrency <n>', 'deletions in flight at once', (v) => positiveInt(v, '--concurrency'), 8)
+    .option('--concurrency <n>', 'pin the deletions in flight (default: adaptive, rising while deletions per second rise)', (v) => positiveInt(v, '--concurrency'))
     .option('--state <file>', 'state file that makes the purge resumable (default under ~/.local/state/glacier-resource/)')
     .option('--new-inventory', 'ignore earlier inventories and state; request a fresh inventory')
     .addOption(pollIntervalOption('while waiting for an inventory'))
@@ -237,9 +223,16 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
   progress.start(todo.length);
   let done = 0;
   try {
-    await pool(todo, options.concurrency, signal, async ({ id }) => {
+    const pinned = options.concurrency === undefined ? {} : { concurrency: options.concurrency };
+    await adaptivePool(todo, async ({ id }, control) => {
       try {
-        await vault.Archive(id).delete();
+        // Throttling and server errors are retried here, and each one halves the deletions in flight.
+        await withRetries(() => vault.Archive(id).delete(), {
+          signal,
+          onFailedAttempt: ({ error }) => {
+            if (isBackOffSignal(error)) control.backOff();
+          },
+        });
         report.deleted += 1;
       } catch (error) {
         if (isNotFound(error)) report.alreadyGone += 1;
@@ -252,7 +245,7 @@ async function purge(vaultName: string, options: PurgeOptions, opts: GlobalOptio
       log?.deleted(id);
       done += 1;
       progress.update(done);
-    });
+    }, { ...pinned, signal });
   } finally {
     progress.stop();
     await log?.flush();

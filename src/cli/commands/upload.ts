@@ -37,7 +37,7 @@ export function registerUpload(program: Command): void {
     .option('--part-size <size>', 'multipart part size, 1MiB x 2^n up to 4GiB (default: chosen from the file size)', (v) =>
       byteSize(v, '--part-size'),
     )
-    .option('--concurrency <n>', 'parts in flight at once (default 4)', (v) => positiveInt(v, '--concurrency'))
+    .option('--concurrency <n>', 'pin the parts in flight (default: adaptive, see docs/transfers.md)', (v) => positiveInt(v, '--concurrency'))
     .option('--resume <uploadId>', 'continue a multipart upload: only missing or damaged parts are sent')
     .option('--abort-on-error', 'abort the multipart upload on failure instead of keeping it for --resume')
     .addHelpText(
