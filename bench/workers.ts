@@ -1,6 +1,6 @@
 /**
  * Export workers, part of `npm run bench`: one vault of BENCH_WORKER_ARCHIVES
- * synthetic archives (default 300, 2-4 MiB each) migrated to S3 (moto's
+ * synthetic archives (default 600, 2-4 MiB each; with fewer, each worker's start and end weigh more) migrated to S3 (moto's
  * server) by 1, 2 and 3 `glacier export` processes sharing one PostgreSQL
  * ledger, through the local endpoint's emulated link (`--link
  * latency=50ms,connection=8MB/s`: every connection is capped, as Glacier's
@@ -25,7 +25,7 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cli = join(here, '..', 'dist', 'cli', 'main.js');
-const archives = Number(process.env['BENCH_WORKER_ARCHIVES'] ?? 300);
+const archives = Number(process.env['BENCH_WORKER_ARCHIVES'] ?? 600);
 const counts = (process.env['BENCH_WORKERS'] ?? '1,2,3').split(',').map(Number);
 const concurrency = Number(process.env['BENCH_WORKER_CONCURRENCY'] ?? 2);
 const LINK = 'latency=50ms,connection=8MB/s';
