@@ -179,6 +179,7 @@ export {
   destinationFor,
   defaultStatePath,
   openLedger,
+  isPostgresState,
   type ExportOptions,
   type ExportReport,
   type ExportProgress,

@@ -163,9 +163,14 @@ export function defaultStatePath(to: string): string {
   return resolve(EXPORT_STATE_DIR, `s3-${bucket}-${createHash('sha256').update(prefix).digest('hex').slice(0, 8)}.sqlite`);
 }
 
+/** True when `state` names a PostgreSQL ledger (a `postgres://` or `postgresql://` URL) rather than a SQLite file. */
+export function isPostgresState(state: string): boolean {
+  return /^postgres(ql)?:\/\//.test(state);
+}
+
 /** Opens the ledger `state` names: PostgreSQL for a `postgres://` or `postgresql://` URL, else a SQLite file. */
 export async function openLedger(state: string): Promise<ExportLedger> {
-  if (/^postgres(ql)?:\/\//.test(state)) return PostgresLedger.connect(state);
+  if (isPostgresState(state)) return PostgresLedger.connect(state);
   await mkdir(dirname(resolve(state)), { recursive: true });
   return new SqliteLedger(state);
 }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   defaultStatePath,
+  isPostgresState,
   openLedger,
   parseS3Url,
   planVaultExport,
@@ -104,7 +105,7 @@ function target(to: string): string {
 }
 
 async function printStatus(state: string, output: Output): Promise<void> {
-  if (!/^postgres(ql)?:\/\//.test(state) && !existsSync(state)) throw new CliError(`no export ledger at ${state}: nothing was exported there yet`, ExitCode.NOT_FOUND);
+  if (!isPostgresState(state) && !existsSync(state)) throw new CliError(`no export ledger at ${state}: nothing was exported there yet`, ExitCode.NOT_FOUND);
   const ledger: ExportLedger = await openLedger(state);
   try {
     const counts = await ledger.counts(0);
