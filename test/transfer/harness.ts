@@ -134,8 +134,12 @@ export function checkUploadProgress(events: readonly UploadProgress[], total: nu
   checkTransferProgress(events, total, (e) => e.acknowledged, failures);
 }
 
-/** Checks a download's progress: `completed` takes `steps` values (one per chunk, plus the first event of a resume); see {@link checkTransferProgress}. */
+/**
+ * Checks a download's progress: `completed` takes `steps` values above 0 (one per chunk, plus the
+ * first event of a resume), and may start at 0 when bytes arrive before the first chunk is done
+ * (as on a slow or busy machine); see {@link checkTransferProgress}.
+ */
 export function checkDownloadProgress(events: readonly DownloadProgress[], total: number, steps: number, failures: boolean): void {
-  expect(new Set(events.map((e) => e.completed)).size).toBe(steps);
+  expect(new Set(events.map((e) => e.completed).filter((completed) => completed > 0)).size).toBe(steps);
   checkTransferProgress(events, total, (e) => e.completed, failures);
 }
