@@ -2,11 +2,15 @@
  * How an upload is cut up: one request or multipart, the part size, and the
  * defaults behind them.
  *
- * **Why these defaults.** Glacier bills every request, and each part is a
- * request; each part in flight is also a buffer in memory. 16 MiB parts cost
- * 64 requests per GiB and, at the default concurrency of 4, hold 64 MiB.
- * Larger archives get larger parts automatically (the smallest power of two
- * that fits in 10,000 parts), so a 1 TiB archive uses 128 MiB parts.
+ * **Why these defaults.** Glacier bills every request ($0.05 per 1,000
+ * uploads), and each part is a request; each part in flight is also a
+ * buffer in memory. 8 MiB parts cost 128 requests per GiB (under a cent),
+ * and the 16 the adaptive concurrency starts with hold 128 MiB, half the
+ * default memory budget. On a link of a few MB/s per connection, a smaller
+ * part also reaches the end sooner, so the last parts (a tail that runs
+ * below the link's rate) take less time. Larger archives get larger parts
+ * automatically (the smallest power of two that fits in 10,000 parts), so
+ * a 1 TiB archive uses 128 MiB parts.
  *
  * @module
  */
@@ -18,8 +22,8 @@ import { MiB } from './tree-hash.js';
 export const DEFAULT_MULTIPART_THRESHOLD = 64 * MiB;
 /** Glacier's limit for a single UploadArchive request (4 GiB). */
 export const MAX_SINGLE_UPLOAD_SIZE = 4096 * MiB;
-/** Part size for archives of known length, unless they need larger parts: 16 MiB. */
-export const DEFAULT_PART_SIZE = 16 * MiB;
+/** Part size for archives of known length, unless they need larger parts: 8 MiB. */
+export const DEFAULT_PART_SIZE = 8 * MiB;
 /**
  * Part size for streams of unknown length: 32 MiB, which allows archives of
  * up to 312.5 GiB (10,000 parts). Pass `size` or a larger `partSize` for

@@ -36,6 +36,12 @@ export const FILE_STREAMED_PART_SIZE = 64 * MiB;
 /** Size of the reads that hash a part streamed from its file. */
 const STREAMED_HASH_READ = 8 * MiB;
 
+/**
+ * Size of the reads that send a part re-read from its file: small enough that
+ * dozens of parts in flight hold little memory, large enough to cost few reads.
+ */
+const STREAMED_SEND_READ = 256 * 1024;
+
 /** Bytes hashed between two yields to the event loop. */
 const HASH_SLICE = MiB;
 
@@ -143,7 +149,7 @@ export class PartReader {
     if (part.bytes) return part.bytes;
     const file = this.#source.file!;
     const start = file.start + part.index * this.#partSize;
-    return createReadStream(file.path, { start, end: start + part.length - 1, highWaterMark: MiB });
+    return createReadStream(file.path, { start, end: start + part.length - 1, highWaterMark: STREAMED_SEND_READ });
   }
 
   #end(index: number): undefined {

@@ -3,20 +3,21 @@
  * retried, resumable multipart upload for the rest.
  *
  * **Defaults.** Bodies of known length up to 64 MiB go in one UploadArchive
- * request. Larger ones use 16 MiB parts (or the smallest power of two that
- * fits 10,000 parts: 32 MiB from 156.25 GiB, 64 MiB from 312.5 GiB, …,
- * 4 GiB up to Glacier's 40,000 GiB limit), 4 in flight. Streams of unknown
+ * request. Larger ones use 8 MiB parts (or the smallest power of two that
+ * fits 10,000 parts: 16 MiB from 78.125 GiB, 32 MiB from 156.25 GiB, …,
+ * 4 GiB up to Glacier's 40,000 GiB limit), 16 in flight to start with,
+ * then as many as pay (adaptive concurrency). Streams of unknown
  * length use 32 MiB parts, which caps them at 312.5 GiB; pass `size` (or a
  * larger `partSize`) for bigger ones.
  *
- * **Memory.** At most `concurrency` parts are held at once (the one being
- * read and hashed counts), so memory is about `concurrency × partSize` plus
- * the runtime's own (Node and the SDK take about 64 MiB). In-memory bodies
- * are sent as views, not copies. Parts over 64 MiB from a file (archives
- * over 625 GiB) are not held at all: they are hashed with 8 MiB reads and
- * streamed from the file when sent (see {@link UploadTuning}). For other
- * bodies the default concurrency drops below 4 for parts over 128 MiB, so
- * part buffers stay within 512 MiB.
+ * **Memory.** Part buffers stay within half of `maxMemory` (256 MiB by
+ * default): the rest is for Node, the SDK and the sockets. Parts of a file
+ * beyond that are not held: they are hashed, then re-read from the file
+ * when sent, so a link that wants many requests in flight does not need
+ * the memory. Parts over 64 MiB from a file (archives over 625 GiB) are
+ * always streamed that way (see {@link UploadTuning}). In-memory bodies
+ * are sent as views, not copies. A pinned `concurrency` holds about
+ * `concurrency × partSize` for bodies that are not files.
  *
  * **Requests and cost.** Glacier bills each request: an archive of N bytes
  * costs ⌈N / partSize⌉ part requests plus an initiate and a complete.
@@ -71,8 +72,9 @@ export {
  *   Each part is retried on transient errors (408, 5xx, throttling, dropped
  *   connections) with exponential back-off; each is confirmed by the tree
  *   hash Glacier returns; the upload is completed only when every part is.
- * - Memory is about `concurrency × partSize` plus a small constant, whatever
- *   the archive's size (for in-memory bodies, parts are views, not copies).
+ * - Part buffers stay within half of `maxMemory`, whatever the archive's
+ *   size (parts of a file beyond that are re-read from it when sent; parts
+ *   of an in-memory body are views, not copies).
  * - On failure or abort the multipart upload is aborted, unless
  *   `leavePartsOnError`; the thrown {@link UploadError} carries `uploadId`
  *   and `partsLeft`.

@@ -24,14 +24,24 @@ function make(options: ConstructorParameters<typeof AdaptiveConcurrency>[0] = {}
 }
 
 describe('AdaptiveConcurrency (AIMD with slow start)', () => {
-  it('multiplies by 4 while throughput rises, and settles at the link: 8 MB/s a request, 125 MB/s in all', () => {
+  it('starts at 16, doubles while throughput rises, and settles at the link: 8 MB/s a request, 125 MB/s in all', () => {
     const { clock, controller } = make();
     const limits = simulate(controller, clock, { perRequest: 8, total: 125 }, 20_000);
-    expect(limits.slice(0, 3)).toEqual([4, 16, 64]);
-    // 64 brought nothing over 16: back to 16, which fills the link (16 × 8 > 125).
-    expect(limits[3]).toBe(16);
+    expect(limits.slice(0, 2)).toEqual([16, 32]);
+    // 32 brought nothing over 16: back to 16, which fills the link (16 × 8 > 125).
+    expect(limits[2]).toBe(16);
     expect(controller.limit).toBeGreaterThanOrEqual(16);
     expect(controller.limit).toBeLessThanOrEqual(18);
+  });
+
+  it('doubles from a low start while throughput rises: 4, 8, 16 on a 2 MB/s-a-request, 40 MB/s link', () => {
+    const { clock, controller } = make({ initial: 4 });
+    const limits = simulate(controller, clock, { perRequest: 2, total: 40 }, 20_000);
+    expect(limits.slice(0, 4)).toEqual([4, 8, 16, 32]);
+    // 32 brought nothing over 16 (20 × 2 fills the link): back to 16, then one step at a time.
+    expect(limits[4]).toBe(16);
+    expect(controller.limit).toBeGreaterThanOrEqual(16);
+    expect(controller.limit).toBeLessThanOrEqual(21);
   });
 
   it('stays where it starts when more requests bring nothing (a CPU-bound loopback)', () => {

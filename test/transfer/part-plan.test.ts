@@ -13,9 +13,11 @@ import { MiB } from '../../src/transfer/tree-hash.js';
 const GiB = 1024 * MiB;
 
 describe('choosePartSize', () => {
-  it('uses 16 MiB for archives that fit', () => {
-    expect(DEFAULT_PART_SIZE).toBe(16 * MiB);
-    expect(choosePartSize(100 * MiB)).toBe(16 * MiB);
+  it('uses 8 MiB for archives that fit', () => {
+    expect(DEFAULT_PART_SIZE).toBe(8 * MiB);
+    expect(choosePartSize(100 * MiB)).toBe(8 * MiB);
+    expect(choosePartSize(78 * GiB)).toBe(8 * MiB);
+    expect(choosePartSize(79 * GiB)).toBe(16 * MiB);
     expect(choosePartSize(156 * GiB)).toBe(16 * MiB);
   });
 
