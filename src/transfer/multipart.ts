@@ -46,6 +46,8 @@ export class MultipartUpload {
   #reportedAll = false;
   /** The whole body, when a stream of unknown length ended within its first part. */
   #single: Buffer | undefined;
+  /** InitiateMultipartUpload in flight, sent while the first part is read. */
+  #initiating: Promise<void> | undefined;
 
   constructor(settings: UploadSettings, source: BodySource, size: number | undefined) {
     this.#s = settings;
@@ -71,7 +73,8 @@ export class MultipartUpload {
         return await this.#complete(parts);
       } catch (error) {
         this.#fail(error);
-        await Promise.allSettled([...this.#inFlight]);
+        // An initiate still in flight may yet name an upload, which must then be aborted.
+        await Promise.allSettled([...this.#inFlight, this.#initiating]);
         throw await abortAfterFailure(this.#s.target, this.#uploadId, this.#failure?.error ?? error, this.#s.options.leavePartsOnError ?? false);
       }
     } finally {
@@ -106,6 +109,12 @@ export class MultipartUpload {
 
   /** Reads parts in order, each holding a slot until it is sent. Returns the number of parts. */
   async #readAndSend(): Promise<number> {
+    if (this.#uploadId === undefined && this.#size !== undefined) {
+      // A body of known length over the threshold is a multipart upload whatever its first part
+      // holds: initiate while that part is read and hashed, a round trip sooner.
+      this.#initiating = this.#initiate();
+      this.#initiating.catch(() => undefined);
+    }
     let next: Promise<ReadPart | undefined> = this.#readPart(0);
     let count = 0;
     let offset = 0;
@@ -127,7 +136,7 @@ export class MultipartUpload {
             this.#release(part);
             return 0;
           }
-          await this.#initiate();
+          await (this.#initiating ?? this.#initiate());
         }
         offset += part.length;
         if (this.#size !== undefined && offset > this.#size) throw sizeMismatch(this.#size, `more than ${this.#size}`);
