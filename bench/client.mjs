@@ -212,6 +212,7 @@ async function main() {
   const result = {
     seconds,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    userSeconds: cpu.user / 1e6,
     maxRssBytes: peakRss(),
     ...extra,
   };

@@ -96,6 +96,27 @@ async function sdkTreeHash(path: string): Promise<string | undefined> {
   return Buffer.from(await tree.digest()).toString('hex');
 }
 
+/**
+ * CPU seconds per GiB of one SHA-256 pass over bytes already in memory (the
+ * cheapest of three runs): the unit of the CPU floors. A verified download
+ * must hash every byte once (the tree hash), an upload twice (the linear
+ * hash for SigV4 and the tree hash), so their floors are one and two such
+ * passes on this machine, in this run.
+ */
+function sha256PassCpuPerGiB(): number {
+  const block = Buffer.alloc(64 * MiB, 0x5a);
+  let best = Infinity;
+  for (let run = 0; run < 3; run++) {
+    const before = process.cpuUsage();
+    const hash = createHash('sha256');
+    for (let i = 0; i < 16; i++) hash.update(block);
+    hash.digest();
+    const used = process.cpuUsage(before);
+    best = Math.min(best, (used.user + used.system) / 1e6);
+  }
+  return best;
+}
+
 /** Runs `measure` `repeat` times and keeps the fastest result. */
 async function best<T extends { seconds: number }>(measure: () => Promise<T>): Promise<T> {
   let fastest: T | undefined;
@@ -135,6 +156,8 @@ async function main(): Promise<void> {
     const two = await best(() => timed(() => treeHashFile(file, { workers: 2 })));
     const twoRate = mbps(size, two.seconds);
     rows.push({ group: 'hash', name: 'treeHashFile, 2 workers', mbps: twoRate, ok: two.value === reference, note: `${(twoRate / oneRate).toFixed(2)}× 1 thread (target ≥ 1.4×)` });
+    const shaPass = sha256PassCpuPerGiB();
+    rows.push({ group: 'hash', name: 'SHA-256, one pass over 1 GiB in memory (the CPU floor unit)', mbps: mbps(GiB, shaPass), cpuPerGiB: shaPass, ok: undefined });
     const sdk = await best(() => timed(() => sdkTreeHash(file)));
     rows.push({
       group: 'hash',
@@ -251,11 +274,18 @@ async function main(): Promise<void> {
         `${repeat === 1 ? 'one run per row' : `fastest of ${repeat} runs per row`}, MB = 10^6 bytes\n`,
     );
     printTable(rows);
+    // The CPU targets were set on a machine where one SHA-256 pass cost 0.55 s/GiB: upload 1.3
+    // (1.24× its floor of two passes), verified download 1.0 (1.82× its floor of one). Here
+    // they are also read as those ratios to the floor measured in this run.
+    const upCpu = ours.cpuSeconds / (size / GiB);
+    const downCpu = down.cpuSeconds / (size / GiB);
     const checks = [
       ['upload ≥ 2× boto3', oursRate >= 2 * botoRate],
       ['upload ≥ 3× raw SDK', oursRate >= 3 * rawRate],
-      ['upload client CPU ≤ 1.3 core-s/GiB', ours.cpuSeconds / (size / GiB) <= 1.3],
-      ['verified download client CPU ≤ 1.0 core-s/GiB', down.cpuSeconds / (size / GiB) <= 1.0],
+      ['upload client CPU ≤ 1.3 core-s/GiB', upCpu <= 1.3],
+      [`upload client CPU ≤ 1.24× its floor of two SHA-256 passes (${(upCpu / (2 * shaPass)).toFixed(2)}× here)`, upCpu <= 1.24 * 2 * shaPass],
+      ['verified download client CPU ≤ 1.0 core-s/GiB', downCpu <= 1.0],
+      [`verified download client CPU ≤ 1.82× its floor of one SHA-256 pass (${(downCpu / shaPass).toFixed(2)}× here)`, downCpu <= 1.82 * shaPass],
       [`upload peak RSS ≤ ${budget} MiB`, ours.maxRssBytes / MiB <= budget],
       [`download peak RSS ≤ ${budget} MiB`, down.maxRssBytes / MiB <= budget],
       ['treeHashFile 1 thread ≥ 0.9× linear', oneRate >= 0.9 * linearRate],

@@ -29,6 +29,8 @@ export interface ClientTask {
 export interface ClientResult {
   seconds: number;
   cpuSeconds: number;
+  /** The user-mode part of cpuSeconds (the rest is the kernel's, on behalf of the client). */
+  userSeconds?: number;
   maxRssBytes: number;
   checksum?: string;
   archiveId?: string;
