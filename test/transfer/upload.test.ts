@@ -245,6 +245,22 @@ describe('uploadArchive, failure and abort', () => {
     expect(await h.openUploads()).toBe(0);
   });
 
+  it('initiates a body of known length while its first part is read, and aborts that upload when the body fails first', async () => {
+    const failing = new Readable({
+      read() {
+        // The initiate is sent before the first part is read: fail once it is under way.
+        setTimeout(() => this.destroy(new Error('disk gone')), 50);
+      },
+    });
+    const error = (await uploadArchive(h.target, { body: failing, size: 8 * MiB, partSize: MiB, multipartThreshold: MiB }).catch((e: unknown) => e)) as UploadError;
+    expect(error).toBeInstanceOf(UploadError);
+    expect((error.cause as Error).message).toBe('disk gone');
+    expect(h.count('InitiateMultipartUpload')).toBe(1);
+    expect(h.count('AbortMultipartUpload')).toBe(1);
+    expect(h.count('UploadMultipartPart')).toBe(0);
+    expect(await h.openUploads()).toBe(0);
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     await expect(uploadArchive(h.target, { body: data, signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
     expect(h.sent).toEqual([]);
