@@ -142,6 +142,8 @@ export class ResponseReader implements Exchange, BodySource {
   }
 
   receive(sink: BodySink): Promise<void> {
+    // A body whose connection failed before anyone read it rejects with that failure.
+    if (this.#phase === 'failed') return this.#bodyDone.promise.then(() => undefined);
     if (this.#phase !== 'held') return Promise.reject(new Error('The response body is already being read.'));
     this.#phase = 'sink';
     this.#sink = sink;

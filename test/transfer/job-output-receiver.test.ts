@@ -7,7 +7,7 @@ import { GetJobOutputCommand, GlacierClient, ResourceNotFoundException } from '@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createRawServer, type AddressInfo, type Server as RawServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -187,5 +187,48 @@ describe('the receive path against a server that frames bodies otherwise', () =>
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('the receive path against a server that breaks framing', () => {
+  let server: RawServer;
+  let client: GlacierClient;
+  const head = (length: number) => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\nx-amz-sha256-tree-hash: ${'0'.repeat(64)}\r\n\r\n`;
+
+  beforeAll(async () => {
+    // Job "short" announces 100,000 bytes, sends 1,000 and closes; job "long" announces 1,000 and sends 2,000.
+    server = createRawServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.on('data', (request) => {
+        const long = request.toString('latin1').includes('/jobs/long/');
+        if (long) socket.write(Buffer.concat([Buffer.from(head(1000)), Buffer.alloc(2000, 1)]));
+        else socket.end(Buffer.concat([Buffer.from(head(100_000)), Buffer.alloc(1000, 2)]));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    client = new GlacierClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, credentials: TEST_CREDENTIALS });
+    // Warms the SDK's handler up (the receive path reads its settings).
+    await client.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'v', jobId: 'short' })).then((o) => o.body?.transformToByteArray()).catch(() => undefined);
+  });
+  afterAll(() => {
+    client.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const get = (jobId: string) => client.send(withReceivePath(new GetJobOutputCommand({ accountId: '-', vaultName: 'v', jobId }), client, new AbortController().signal));
+
+  it('fails a body the server closes early with a retried IncompleteBodyError', async () => {
+    const out = await get('short');
+    const received = isReceivedBody(out.body) ? out.body.receive({ piece: () => undefined }) : Promise.reject(new Error('not the receive path'));
+    await expect(received).rejects.toMatchObject({ name: 'IncompleteBodyError' });
+  });
+
+  it('takes the announced length of an over-long body and does not keep its connection', async () => {
+    const opened = receiveStats(client).opened;
+    const out = await get('long');
+    let n = 0;
+    if (isReceivedBody(out.body)) await out.body.receive({ piece: (view) => void (n += view.byteLength) });
+    expect(n).toBe(1000);
+    expect(receiveStats(client)).toEqual({ opened: opened + 1, idle: 0 });
   });
 });
