@@ -196,12 +196,17 @@ describe('the receive path against a server that breaks framing', () => {
   const head = (length: number) => `HTTP/1.1 200 OK\r\ncontent-length: ${length}\r\nx-amz-sha256-tree-hash: ${'0'.repeat(64)}\r\n\r\n`;
 
   beforeAll(async () => {
-    // Job "short" announces 100,000 bytes, sends 1,000 and closes; job "long" announces 1,000 and sends 2,000.
+    // Job "short" announces 100,000 bytes, sends 1,000 and closes; job "long" announces 1,000 and sends 2,000;
+    // job "stale" is answered on a connection's first request, and its second finds the connection closed.
     server = createRawServer((socket) => {
+      let requests = 0;
       socket.on('error', () => undefined);
       socket.on('data', (request) => {
-        const long = request.toString('latin1').includes('/jobs/long/');
-        if (long) socket.write(Buffer.concat([Buffer.from(head(1000)), Buffer.alloc(2000, 1)]));
+        const path = request.toString('latin1').split(' ')[1] ?? '';
+        requests++;
+        if (path.includes('/jobs/long/')) socket.write(Buffer.concat([Buffer.from(head(1000)), Buffer.alloc(2000, 1)]));
+        else if (path.includes('/jobs/stale/') && requests === 1) socket.write(Buffer.concat([Buffer.from(head(10)), Buffer.alloc(10, 3)]));
+        else if (path.includes('/jobs/stale/')) socket.destroy();
         else socket.end(Buffer.concat([Buffer.from(head(100_000)), Buffer.alloc(1000, 2)]));
       });
     });
@@ -230,5 +235,19 @@ describe('the receive path against a server that breaks framing', () => {
     if (isReceivedBody(out.body)) await out.body.receive({ piece: (view) => void (n += view.byteLength) });
     expect(n).toBe(1000);
     expect(receiveStats(client)).toEqual({ opened: opened + 1, idle: 0 });
+  });
+
+  it('sends a request again on a new connection when the kept one turns out closed', async () => {
+    const bodyOf = async (jobId: string) => {
+      const out = await get(jobId);
+      let n = 0;
+      if (isReceivedBody(out.body)) await out.body.receive({ piece: (view) => void (n += view.byteLength) });
+      return n;
+    };
+    const opened = receiveStats(client).opened;
+    expect(await bodyOf('stale')).toBe(10);
+    expect(receiveStats(client)).toEqual({ opened: opened + 1, idle: 1 });
+    expect(await bodyOf('stale')).toBe(10);
+    expect(receiveStats(client)).toEqual({ opened: opened + 2, idle: 1 });
   });
 });
