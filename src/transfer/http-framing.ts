@@ -1,11 +1,13 @@
 /**
  * HTTP/1.1 framing for the receive path of ranged GetJobOutput requests
  * (see job-output-receiver.ts): the request head written from the SDK's
- * signed request, the response head parsed, and chunked error bodies decoded.
+ * signed request, the response head parsed, and (error) bodies read whole,
+ * chunked or not.
  *
  * @module
  */
 import { buildQueryString } from '@smithy/core/protocols';
+import { MiB } from './tree-hash.js';
 
 /** The parts of the SDK's signed request that go into the request head. */
 export interface SignedRequest {
@@ -118,5 +120,47 @@ export function decodeChunked(bytes: Buffer): { body: Buffer; size: number } | u
     if (bytes.toString('latin1', at + size, at + size + 2) !== '\r\n') throw new FramingError('A chunk did not end with CRLF.');
     parts.push(bytes.subarray(at, at + size));
     at += size + 2;
+  }
+}
+
+/** The largest body read whole. */
+const MAX_WHOLE_BODY = MiB;
+
+/** A (small) body read whole, framed by Content-Length, chunked, or by the connection's end. */
+export class WholeBody {
+  readonly #head: ResponseHead;
+  readonly #parts: Buffer[] = [];
+  #bytes = 0;
+  /** True when bytes arrived beyond the body's framing: the connection cannot be kept. */
+  surplus = false;
+
+  constructor(head: ResponseHead) {
+    this.#head = head;
+  }
+
+  /** Adds bytes (copied); returns the body once it is complete. Throws a {@link FramingError} past 1 MiB or on bad chunking. */
+  add(view: Buffer): Buffer | undefined {
+    this.#parts.push(Buffer.from(view));
+    this.#bytes += view.byteLength;
+    if (this.#bytes > MAX_WHOLE_BODY) throw new FramingError('The error response body is larger than 1 MiB.');
+    const { chunked, length } = this.#head;
+    let body: Buffer | undefined;
+    let framed = this.#bytes;
+    if (chunked) {
+      const decoded = decodeChunked(Buffer.concat(this.#parts));
+      body = decoded?.body;
+      framed = decoded?.size ?? framed;
+    } else if (length !== undefined && this.#bytes >= length) {
+      body = Buffer.concat(this.#parts).subarray(0, length);
+      framed = length;
+    }
+    this.surplus = framed < this.#bytes;
+    return body;
+  }
+
+  /** The connection ended: the body, when its end is the connection's (no length, not chunked). */
+  end(): Buffer | undefined {
+    const { chunked, length } = this.#head;
+    return chunked || length !== undefined ? undefined : Buffer.concat(this.#parts);
   }
 }

@@ -10,13 +10,9 @@
  *
  * @module
  */
-import { FramingError, decodeChunked, parseHead, type ResponseHead } from './http-framing.js';
+import { FramingError, WholeBody, parseHead, type ResponseHead } from './http-framing.js';
 import { ReceivedBody, type BodySink, type BodySource } from './received-body.js';
 import { MIN_ROOM, SLABS, SLAB_SIZE, type Connection, type Exchange } from './receive-connection.js';
-import { MiB } from './tree-hash.js';
-
-/** The largest error body read. */
-const MAX_ERROR_BODY = MiB;
 
 /** A response body that ended before the length it announced. Retried. */
 export class IncompleteBodyError extends Error {
@@ -72,8 +68,7 @@ export class ResponseReader implements Exchange, BodySource {
   readonly #writes = new Set<Promise<void>>();
   #sink: BodySink | undefined;
   #body: ReceivedBody | undefined;
-  readonly #errorParts: Buffer[] = [];
-  #errorBytes = 0;
+  #errorBody: WholeBody | undefined;
   readonly #headDone = deferred<ResponseHead>();
   readonly #bodyDone = deferred<Buffer | undefined>();
   #signal: AbortSignal | undefined;
@@ -114,7 +109,7 @@ export class ResponseReader implements Exchange, BodySource {
       if (this.#phase === 'head') return this.#onHead();
       if (this.#phase === 'sink') return this.#sinkBytes(view);
       if (this.#phase === 'plain') return this.#plainBytes(view);
-      if (this.#phase === 'error') return this.#errorBody(view);
+      if (this.#phase === 'error') return this.#errorBytes(view);
       throw new FramingError('The server sent bytes beyond the response.');
     } catch (error) {
       this.#fail(error);
@@ -132,9 +127,9 @@ export class ResponseReader implements Exchange, BodySource {
       this.#fail(new StaleConnectionError('The kept connection was closed by the server.', { cause: error }));
     } else if (this.#phase === 'head') {
       this.#fail(error ?? Object.assign(new Error('socket hang up: the connection closed before a response'), { code: 'ECONNRESET' }));
-    } else if (this.#phase === 'error' && !error && head?.length === undefined && !head?.chunked) {
+    } else if (this.#phase === 'error' && !error && this.#errorBody?.end()) {
       this.#reusable = false;
-      this.#finish(Buffer.concat(this.#errorParts));
+      this.#finish(this.#errorBody.end());
     } else if (this.#phase !== 'done') {
       const length = head?.length ?? 0;
       this.#fail(error ?? new IncompleteBodyError(`The connection closed after ${length - this.#remaining} of the ${length} bytes of the response body.`));
@@ -210,8 +205,9 @@ export class ResponseReader implements Exchange, BodySource {
     const bodyStart = this.#headStart + head.size;
     if (head.statusCode >= 300) {
       this.#phase = 'error';
+      this.#errorBody = new WholeBody(head);
       this.#headDone.resolve(head);
-      return this.#errorBody(slab.subarray(bodyStart, at.offset));
+      return this.#errorBytes(slab.subarray(bodyStart, at.offset));
     }
     if (head.length === undefined) throw new UnsupportedResponseError(`A ${head.statusCode} response without Content-Length.`);
     this.#remaining = head.length;
@@ -296,24 +292,11 @@ export class ResponseReader implements Exchange, BodySource {
     return this.#push(view);
   }
 
-  #errorBody(view: Buffer): boolean {
-    const head = this.#head!;
-    this.#errorParts.push(Buffer.from(view));
-    this.#errorBytes += view.byteLength;
+  #errorBytes(view: Buffer): boolean {
     this.#conn.at.offset = 0;
-    if (this.#errorBytes > MAX_ERROR_BODY) throw new FramingError('The error response body is larger than 1 MiB.');
-    let body: Buffer | undefined;
-    let framed = this.#errorBytes;
-    if (head.chunked) {
-      const decoded = decodeChunked(Buffer.concat(this.#errorParts));
-      body = decoded?.body;
-      framed = decoded?.size ?? framed;
-    } else if (head.length !== undefined && this.#errorBytes >= head.length) {
-      body = Buffer.concat(this.#errorParts).subarray(0, head.length);
-      framed = head.length;
-    }
+    const body = this.#errorBody!.add(view);
     if (!body) return true;
-    if (framed < this.#errorBytes) this.#reusable = false;
+    if (this.#errorBody!.surplus) this.#reusable = false;
     this.#finish(body);
     return false;
   }
