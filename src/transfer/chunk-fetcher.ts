@@ -14,15 +14,11 @@ import { finished } from 'node:stream/promises';
 import { DownloadError, TreeHashMismatchError } from '../errors.js';
 import { isBackOffSignal } from './concurrency.js';
 import type { JobOutputSource } from './download-options.js';
+import { IncompleteBodyError, isReceivedBody, withReceivePath } from './job-output-receiver.js';
 import { withRetries, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { DEFAULT_STALL_TIMEOUT, watchStalls, type StallWatch } from './stall.js';
 import { MiB, TreeHash, type ByteRange } from './tree-hash.js';
 import { writevFully } from './verified-writer.js';
-
-/** A response body that ended before the length it announced. Retried. */
-class IncompleteBodyError extends Error {
-  override name = 'IncompleteBodyError';
-}
 
 /** A verified chunk. For a stream target its bytes are held in `scratch`; a file target has them on disk already. */
 export interface Chunk {
@@ -96,6 +92,34 @@ function consume(body: Readable, onPiece: (piece: Buffer) => Promise<void> | und
   });
 }
 
+/**
+ * Reads a body from the SDK's own HTTP handler: each piece goes to `accept`;
+ * for a file target, pieces are then written a few at a time with one
+ * positioned writev of about 1 MiB (no copy, no staging buffer).
+ */
+async function consumeStream(body: Readable, file: FileHandle | undefined, start: number, accept: (piece: Buffer) => void): Promise<void> {
+  let at = start;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (!file || pendingBytes === 0) return;
+    const pieces = pending;
+    const position = at;
+    at += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    await writevFully(file, pieces, position);
+  };
+  await consume(body, (piece) => {
+    accept(piece);
+    if (!file) return undefined;
+    pending.push(piece);
+    pendingBytes += piece.byteLength;
+    return pendingBytes >= FILE_WRITE_SIZE ? flush() : undefined;
+  });
+  await flush();
+}
+
 /** Fetches chunks of one job's output. */
 export class ChunkFetcher {
   readonly #s: FetchSettings;
@@ -147,41 +171,32 @@ export class ChunkFetcher {
     const length = range.end + 1 - range.start;
     const file = this.#s.file;
     const command = new GetJobOutputCommand({ accountId, vaultName, jobId, range: `bytes=${range.start}-${range.end}` });
-    const out = await client.send(withoutSdkRetries(command), { abortSignal: watch.signal });
+    const out = await client.send(withReceivePath(withoutSdkRetries(command), client, watch.signal), { abortSignal: watch.signal });
     watch.touch();
     const body = out.body as Readable | undefined;
     const tree = new TreeHash();
     let filled = 0;
-    // File target: pieces are hashed as they arrive, then written, a few at a time, with one
-    // positioned writev of about 1 MiB: no copy, no staging buffer, few system calls.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      if (!file || pendingBytes === 0) return;
-      const pieces = pending;
-      const at = range.start + filled - pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      await writevFully(file, pieces, at);
+    /** Each piece as it arrives: counted, checked against the length asked for, hashed, and copied into `scratch` for a stream target. */
+    const accept = (piece: Buffer) => {
+      watch.touch();
+      received.bytes += piece.byteLength;
+      this.#s.onBytes(piece.byteLength);
+      if (filled + piece.byteLength > length) {
+        throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
+      }
+      tree.update(piece);
+      if (scratch) piece.copy(scratch, filled);
+      filled += piece.byteLength;
     };
     try {
       if (!body) throw new IncompleteBodyError(`GetJobOutput returned no body for bytes ${range.start}-${range.end}.`);
-      await consume(body, (piece) => {
-        watch.touch();
-        received.bytes += piece.byteLength;
-        this.#s.onBytes(piece.byteLength);
-        if (filled + piece.byteLength > length) {
-          throw new DownloadError(jobId, `GetJobOutput sent more than the ${length} bytes asked for (bytes ${range.start}-${range.end}).`);
-        }
-        tree.update(piece);
-        if (scratch) piece.copy(scratch, filled);
-        filled += piece.byteLength;
-        if (!file) return undefined;
-        pending.push(piece);
-        pendingBytes += piece.byteLength;
-        return pendingBytes >= FILE_WRITE_SIZE ? flush() : undefined;
-      });
-      await flush();
+      if (isReceivedBody(body)) {
+        // The receive path hands over views of its reused buffers, and runs of about 1 MiB to write at their offsets.
+        const write = file && ((run: Buffer, offset: number) => writevFully(file, [run], range.start + offset));
+        await body.receive({ piece: accept, ...(write ? { write } : {}) });
+      } else {
+        await consumeStream(body, file, range.start, accept);
+      }
     } finally {
       if (body && !body.readableEnded) body.destroy();
     }

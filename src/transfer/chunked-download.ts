@@ -46,8 +46,9 @@ export class ChunkedDownload {
 
   /**
    * `plan.concurrency` pins the chunks in flight; otherwise they adapt
-   * (AIMD) up to what `plan.maxMemory` allows: a 1 MiB staging buffer per
-   * chunk for a file target, a chunk-sized buffer per chunk for a stream.
+   * (AIMD) up to what `plan.maxMemory` allows: a file target's chunk takes
+   * the two 1 MiB read buffers of its connection (see job-output-receiver.ts),
+   * a stream's a chunk-sized buffer.
    */
   constructor(source: JobOutputSource, options: DownloadOptions, facts: JobFacts, plan: DownloadPlan) {
     const { chunkSize } = plan;
@@ -56,7 +57,7 @@ export class ChunkedDownload {
     this.#facts = facts;
     this.#chunkSize = chunkSize;
     this.#ranges = alignedRanges(facts.size, chunkSize);
-    const perChunk = plan.toFile ? MiB : Math.min(chunkSize, Math.max(facts.size, MiB));
+    const perChunk = plan.toFile ? 2 * MiB : Math.min(chunkSize, Math.max(facts.size, MiB));
     const max = Math.min(DEFAULT_MAX_CONCURRENCY, Math.max(1, Math.floor(plan.maxMemory / perChunk)));
     this.#slots = new Slots(plan.concurrency ?? new AdaptiveConcurrency({ max }));
     this.#pool = new BufferPool(Math.min(chunkSize, Math.max(facts.size, 1)));

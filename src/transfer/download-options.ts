@@ -69,7 +69,7 @@ export interface DownloadOptions {
   concurrency?: number;
   /**
    * Memory for chunk buffers, in bytes (default 256 MiB). A file target
-   * takes 1 MiB per chunk in flight, a Writable target a whole chunk, since
+   * takes 2 MiB per chunk in flight, a Writable target a whole chunk, since
    * chunks that arrive early wait for their turn; the adaptive concurrency
    * stays within it.
    */

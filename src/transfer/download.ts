@@ -7,7 +7,7 @@
  * up to 7 times (see {@link RetryOptions}) on transient errors, short
  * bodies and tree-hash mismatches.
  *
- * **Memory.** To a file: about `concurrency × 1 MiB` plus the runtime's own,
+ * **Memory.** To a file: about `concurrency × 2 MiB` plus the runtime's own,
  * whatever the chunk size. To a Writable: about `concurrency × chunkSize`,
  * since chunks that arrive early wait for their turn.
  *
@@ -45,7 +45,7 @@ export {
  *   (`PATH.partial.json`) lists the chunks that verified; a later call for
  *   the same job re-hashes those chunks of the `.partial` file and fetches
  *   only what is missing or no longer matches. Memory stays about
- *   `concurrency × 1 MiB` plus a constant, whatever `chunkSize`.
+ *   `concurrency × 2 MiB` plus a constant, whatever `chunkSize`.
  * - **Writable target:** chunks are fetched into memory, verified, and
  *   written in order, honouring backpressure; only verified bytes reach the
  *   stream, which is ended when done (unless `end: false`). There is no

@@ -72,7 +72,8 @@ describe('adaptive concurrency on an emulated link (0.5 MB/s a connection, 8 MB/
   it('backs off on injected throttling: the limit halves, and the upload still completes', async () => {
     h.env.server.setFaults('UploadMultipartPart:0.25#6:throttle');
     const events: UploadProgress[] = [];
-    const archive = await uploadArchive(h.target, {
+    // A fresh client: how soon the throttling lands must not depend on the kept connections earlier tests left.
+    const archive = await uploadArchive({ ...h.target, client: h.env.newClient() }, {
       body: data.subarray(0, 12 * MiB),
       partSize: MiB,
       multipartThreshold: MiB,
