@@ -12,7 +12,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import type { Job } from '../resources/job.js';
 import { TreeHash } from '../transfer/tree-hash.js';
-import { backoffDelay, isTransientError, sleep } from '../transfer/retry.js';
+import { IncompleteBodyError, backoffDelay, isTransientError, sleep } from '../transfer/retry.js';
 import { ExportWriteError } from './destination.js';
 
 /** The bytes of a job's output, `size` long, resuming with a range after a failed connection (up to `retries` times in a row). */
@@ -27,11 +27,11 @@ export async function* jobOutput(job: Job, size: number, signal?: AbortSignal, r
         failures = 0;
         yield chunk;
       }
-      if (offset < size) throw Object.assign(new Error(`the output ended after ${offset} of ${size} bytes (premature close)`), { name: 'PrematureCloseError' });
+      if (offset < size) throw new IncompleteBodyError(`the output ended after ${offset} of ${size} bytes (premature close)`);
     } catch (err) {
       if (signal?.aborted) throw err;
       if ((err as { name?: string }).name === 'ResourceNotFoundException') throw new ExportWriteError('expired', `job ${job.id} expired while its output was read`, { cause: err });
-      if (!isTransientError(err) && (err as { name?: string }).name !== 'PrematureCloseError') throw err;
+      if (!isTransientError(err)) throw err;
       if (++failures > retries) throw new ExportWriteError('transient', `reading job ${job.id}'s output failed ${failures} times in a row at byte ${offset}: ${(err as Error).message}`, { cause: err });
       await sleep(backoffDelay(failures), signal);
     }

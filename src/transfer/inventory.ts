@@ -14,7 +14,7 @@ import type { Token } from 'stream-json/parser.js';
 import { DownloadError, ValidationError } from '../errors.js';
 import { validateInventoryFormat, type InventoryFormat } from '../validation.js';
 import type { JobOutputSource } from './download.js';
-import { DEFAULT_RETRIES, backoffDelay, isTransientError, sleep, withoutSdkRetries, type RetryOptions } from './retry.js';
+import { DEFAULT_RETRIES, IncompleteBodyError, backoffDelay, isTransientError, sleep, withoutSdkRetries, type RetryOptions } from './retry.js';
 import { DEFAULT_STALL_TIMEOUT, watchStalls } from './stall.js';
 
 /** One archive in an inventory. */
@@ -268,7 +268,7 @@ async function* outputBytes(
         if (!body.readableEnded) body.destroy();
       }
       if (size !== undefined && offset < size) {
-        throw Object.assign(new Error(`The inventory ended at byte ${offset} of ${size}.`), { name: 'IncompleteBodyError' });
+        throw new IncompleteBodyError(`The inventory ended at byte ${offset} of ${size}.`);
       }
       return;
     } catch (thrown) {

@@ -34,8 +34,6 @@ import { ReceivedBody } from './received-body.js';
 import { ResponseReader, StaleConnectionError, UnsupportedResponseError } from './response-reader.js';
 import type { CommandWithStack } from './retry.js';
 
-export { IncompleteBodyError } from './response-reader.js';
-
 /** Set this environment variable to `sdk` to send every GetJobOutput through the SDK's own HTTP handler. */
 export const RECEIVE_SWITCH = 'GLACIER_RESOURCE_RECEIVE';
 

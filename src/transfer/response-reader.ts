@@ -13,11 +13,7 @@
 import { FramingError, WholeBody, parseHead, type ResponseHead } from './http-framing.js';
 import { ReceivedBody, type BodySink, type BodySource } from './received-body.js';
 import { MIN_ROOM, SLABS, SLAB_SIZE, type Connection, type Exchange } from './receive-connection.js';
-
-/** A response body that ended before the length it announced. Retried. */
-export class IncompleteBodyError extends Error {
-  override name = 'IncompleteBodyError';
-}
+import { IncompleteBodyError } from './retry.js';
 
 /** A kept connection the server had closed before this request reached it: nothing arrived, and the request can go again on another. */
 export class StaleConnectionError extends Error {

@@ -32,6 +32,14 @@ export interface RetryOptions {
   onFailedAttempt?: (failure: FailedAttempt) => void;
 }
 
+/**
+ * A response body that ended before the length it announced (or asked for):
+ * transient, so retried, from where it stopped where the caller can.
+ */
+export class IncompleteBodyError extends Error {
+  override name = 'IncompleteBodyError';
+}
+
 /** Retries after the first attempt of a part or chunk, by default. */
 export const DEFAULT_RETRIES = 6;
 /** First back-off delay, in milliseconds, by default. */
