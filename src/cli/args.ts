@@ -45,6 +45,17 @@ export function byteSize(value: string, name: string): number {
   }
 }
 
+/**
+ * Parses a memory budget (`--max-memory`): a byte size of at least 1 MiB,
+ * the smallest part or chunk. At least one part or chunk is always in
+ * flight, whatever the budget.
+ */
+export function memorySize(value: string, name: string): number {
+  const bytes = byteSize(value, name);
+  if (bytes < 1024 * 1024) throw new InvalidArgumentError(`${name} must be at least 1MiB (the smallest part or chunk), not '${value}'.`);
+  return bytes;
+}
+
 /** Parses one of a fixed set of values, case-insensitively, returning the canonical spelling. */
 export function oneOf<T extends string>(choices: readonly T[], name: string): (value: string) => T {
   return (value) => {

@@ -63,7 +63,7 @@ export interface DownloadOptions {
   chunkSize?: number;
   /**
    * Pins the chunks fetched at once. By default it adapts (see
-   * {@link AdaptiveConcurrency}): it starts at 4, rises while throughput
+   * {@link AdaptiveConcurrency}): it starts at 16, rises while throughput
    * still rises and halves on throttling, within `maxMemory`.
    */
   concurrency?: number;

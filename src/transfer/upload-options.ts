@@ -73,13 +73,13 @@ export interface UploadArchiveOptions {
   archiveDescription?: string;
   /**
    * Part size for a multipart upload: 1 MiB × 2^n, at most 4 GiB. By default
-   * 16 MiB, or the smallest power of two that fits the archive in 10,000
+   * 8 MiB, or the smallest power of two that fits the archive in 10,000
    * parts if that is larger; 32 MiB for streams of unknown length.
    */
   partSize?: number;
   /**
    * Pins the number of parts read, hashed and sent at once. By default it
-   * adapts (see {@link AdaptiveConcurrency}): it starts at 4, rises while
+   * adapts (see {@link AdaptiveConcurrency}): it starts at 16, rises while
    * throughput still rises and halves on throttling, within `maxMemory`.
    * Pinned, memory is about `concurrency × partSize` (unless parts are
    * re-read from their file).

@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { byteSize, positiveInt } from '../args.js';
+import { byteSize, memorySize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -17,6 +17,7 @@ interface DownloadOptions {
   pollInterval?: number;
   concurrency?: number;
   chunkSize?: number;
+  maxMemory?: number;
 }
 
 /** Bytes a retrieval job will produce: the retrieved range, else the archive size. */
@@ -70,6 +71,9 @@ export function registerDownload(program: Command): void {
     .addOption(pollIntervalOption('with --wait'))
     .option('--concurrency <n>', 'pin the ranged requests in flight (default: adaptive, see docs/transfers.md)', (v) => positiveInt(v, '--concurrency'))
     .option('--chunk-size <size>', 'bytes per ranged request, 1MiB x 2^n (default chosen by size)', (v) => byteSize(v, '--chunk-size'))
+    .option('--max-memory <size>', 'memory for chunk buffers, e.g. 64MiB (default 256MiB); the adaptive concurrency stays within it', (v) =>
+      memorySize(v, '--max-memory'),
+    )
     .addHelpText(
       'after',
       `
@@ -115,6 +119,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
           job.download(toStdout ? process.stdout : file, {
             concurrency: options.concurrency,
             chunkSize: options.chunkSize,
+            maxMemory: options.maxMemory,
             signal,
             verify: true,
             retry: { onFailedAttempt: (failure) => progress.note(retryNote('download', failure)) },
@@ -142,6 +147,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
             options.concurrency !== undefined ? ` --concurrency ${options.concurrency}` : '',
             // The resume record is kept per chunk size: the same size reuses it.
             options.chunkSize !== undefined ? ` --chunk-size ${options.chunkSize}` : '',
+            options.maxMemory !== undefined ? ` --max-memory ${options.maxMemory}` : '',
           ].join('');
           output.note(
             `The verified part is kept in ${partial}. Resume with:\n  glacier${connectionFlags(opts)} download ${quote(vaultName)} ${quote(jobId)} ${quote(file)}${flags}`,

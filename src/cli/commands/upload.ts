@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { UploadError, validateDescription, validatePartSize } from '../../index.js';
-import { byteSize, positiveInt } from '../args.js';
+import { byteSize, memorySize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
@@ -16,6 +16,7 @@ interface UploadOptions {
   description?: string;
   partSize?: number;
   concurrency?: number;
+  maxMemory?: number;
   resume?: string;
   abortOnError?: boolean;
 }
@@ -38,6 +39,9 @@ export function registerUpload(program: Command): void {
       byteSize(v, '--part-size'),
     )
     .option('--concurrency <n>', 'pin the parts in flight (default: adaptive, see docs/transfers.md)', (v) => positiveInt(v, '--concurrency'))
+    .option('--max-memory <size>', 'memory for part buffers, e.g. 64MiB (default 256MiB); the adaptive concurrency stays within it', (v) =>
+      memorySize(v, '--max-memory'),
+    )
     .option('--resume <uploadId>', 'continue a multipart upload: only missing or damaged parts are sent')
     .option('--abort-on-error', 'abort the multipart upload on failure instead of keeping it for --resume')
     .addHelpText(
@@ -86,6 +90,7 @@ pipe the same bytes again with --resume.`,
             // An explicit part size means: multipart whenever the file is larger than one part.
             multipartThreshold: options.partSize,
             concurrency: options.concurrency,
+            maxMemory: options.maxMemory,
             uploadId: options.resume,
             leavePartsOnError: options.abortOnError !== true,
             signal,
