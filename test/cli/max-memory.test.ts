@@ -7,11 +7,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { CreateVaultCommand } from '@aws-sdk/client-glacier';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { treeHash } from '../../src/transfer/tree-hash.js';
+import { pipeToPort } from '../helpers/pipe.js';
 import { cliEnv, json, runCli, useCliFixture } from './run.js';
 
 const MiB = 1024 * 1024;
@@ -30,18 +31,8 @@ beforeAll(async () => {
   const { port } = new URL(fixture.ep.endpoint);
   proxy = createServer((client) => {
     peak = Math.max(peak, ++open);
-    const upstream = connect(Number(port), '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
     client.once('close', () => open--);
-    client.pipe(upstream).pipe(client);
+    pipeToPort(client, Number(port), sockets);
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   proxied = cliEnv(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`);

@@ -10,7 +10,7 @@
 import { DescribeJobCommand, GetJobOutputCommand } from '@aws-sdk/client-glacier';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ import { RECEIVE_SWITCH, receiveStats, withReceivePath } from '../../src/transfe
 import { isTransientError } from '../../src/transfer/retry.js';
 import { MiB, treeHash } from '../../src/transfer/tree-hash.js';
 import { uploadArchive } from '../../src/transfer/upload.js';
+import { pipeToPort } from '../helpers/pipe.js';
 import { startHarness, testBytes, type Harness } from './harness.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -45,17 +46,7 @@ beforeAll(async () => {
   const { port } = new URL(h.env.endpoint);
   front = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (secure) => {
     accepted++;
-    const plain = connect(Number(port), '127.0.0.1');
-    for (const s of [secure, plain]) {
-      open.add(s);
-      s.on('error', () => {});
-      s.on('close', () => {
-        open.delete(s);
-        secure.destroy();
-        plain.destroy();
-      });
-    }
-    secure.pipe(plain).pipe(secure);
+    pipeToPort(secure, Number(port), open);
   });
   front.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
