@@ -7,14 +7,15 @@
  * @module
  */
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm, utimes } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Vault } from '../resources/vault.js';
 import type { LedgerArchive } from './ledger.js';
 import { EXPORT_STATE_DIR, placeUnder } from './names.js';
+import { ensureFolders, PlaceBlockedError, placeFile } from './safe-place.js';
 
 /**
  * Why an archive could not be written: `expired` (the job's output is gone:
@@ -40,6 +41,21 @@ export class ExportWriteError extends Error {
   }
 }
 
+/**
+ * The start of a failed archive's error when a person must move something
+ * (a `blocked` {@link ExportWriteError}); such archives are tried again on
+ * the next run.
+ */
+export const BLOCKED = 'blocked: ';
+
+/** What a write did besides writing the archive under its planned name. */
+export interface WriteOutcome {
+  /** The name it was written under instead, beside a different file that had the planned name. */
+  name?: string;
+  /** True when a file with the archive's bytes was already there, and was kept. */
+  alreadyThere?: boolean;
+}
+
 /** What the export runner needs of a destination. */
 export interface ExportDestination {
   /** Where it is (`/path/to/dir` or `s3://bucket/prefix/`), for messages. */
@@ -57,7 +73,7 @@ export interface ExportDestination {
    */
   existingNames?(): AsyncIterable<string>;
   /** Writes one archive from its job's ready output; throws {@link ExportWriteError}. */
-  write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void>;
+  write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<WriteOutcome | void>;
   /**
    * Called once the export is finished (nothing pending or in flight): removes
    * what interrupted writers left behind (S3: unfinished multipart uploads
@@ -74,11 +90,32 @@ function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? '';
 }
 
-/** A directory: each file is downloaded into a staging folder, verified, then renamed into place with its mtime. */
+/** File-system refusals a person must fix (permissions, a read-only folder): the archive waits for them. */
+const REFUSED = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG']);
+
+/** Runs a step of putting `name` in place; what is in its way becomes a `blocked` {@link ExportWriteError}. */
+async function placing<T>(name: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof PlaceBlockedError) throw new ExportWriteError('blocked', `${name}: ${err.message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code && REFUSED.has(code)) throw new ExportWriteError('blocked', `${name}: ${(err as Error).message}; fix that and run the export again.`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * A directory: each file is downloaded into a staging folder, verified, then
+ * moved into place with its mtime, never through a symbolic link and never
+ * over a file that is already there (see safe-place.ts).
+ */
 export class DirectoryDestination implements ExportDestination {
   /** The resolved directory. */
   readonly location: string;
   readonly #staging: string;
+  /** The directory with its own links resolved (a target given through a link is fine). */
+  #root: string | undefined;
 
   /** @param to - The target directory (created if missing). */
   constructor(to: string) {
@@ -94,6 +131,7 @@ export class DirectoryDestination implements ExportDestination {
   /** {@inheritDoc ExportDestination.prepare} */
   async prepare(): Promise<void> {
     await mkdir(this.#staging, { recursive: true });
+    this.#root = await realpath(this.location);
   }
 
   /** A directory is not trusted to hold verified bytes: every archive is retrieved. */
@@ -102,9 +140,11 @@ export class DirectoryDestination implements ExportDestination {
   }
 
   /** {@inheritDoc ExportDestination.write} */
-  async write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<void> {
-    const target = placeUnder(this.location, a.name);
-    if (target === undefined) throw new ExportWriteError('blocked', `${a.name} would fall outside ${this.location}`);
+  async write(vault: Vault, a: LedgerArchive, signal?: AbortSignal): Promise<WriteOutcome | void> {
+    if (placeUnder(this.location, a.name) === undefined) throw new ExportWriteError('blocked', `${a.name} would fall outside ${this.location}`);
+    const root = (this.#root ??= await realpath(this.location));
+    // Its folders first: a link or a file in the way is found before the download.
+    await placing(a.name, () => ensureFolders(root, a.name.split('/').slice(0, -1)));
     const temp = join(this.#staging, createHash('sha256').update(a.archiveId).digest('hex').slice(0, 40));
     let result;
     try {
@@ -118,14 +158,14 @@ export class DirectoryDestination implements ExportDestination {
       await rm(temp, { force: true });
       throw new ExportWriteError('mismatch', `the downloaded bytes' tree hash ${result.treeHash ?? '(none)'} is not the inventory's ${a.treeHash}`);
     }
-    if (a.mtime !== null) await utimes(temp, new Date(a.mtime), new Date(a.mtime));
-    await mkdir(dirname(target), { recursive: true });
-    const existing = await stat(target).catch(() => undefined);
-    if (existing && !existing.isFile()) {
+    const mtime = a.mtime === null ? undefined : new Date(a.mtime);
+    if (mtime) await utimes(temp, mtime, mtime);
+    try {
+      const placed = await placing(a.name, () => placeFile(root, a.name, temp, { archiveId: a.archiveId, size: a.size, treeHash: a.treeHash, ...(mtime ? { mtime } : {}) }));
+      return placed.name !== a.name ? { name: placed.name } : placed.alreadyThere ? { alreadyThere: true } : undefined;
+    } finally {
       await rm(temp, { force: true });
-      throw new ExportWriteError('blocked', `${a.name} exists in the target and is not a file; move it away and run the export again`);
     }
-    await rename(temp, target);
   }
 
   /** {@inheritDoc ExportDestination.writeManifest} */

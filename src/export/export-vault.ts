@@ -20,7 +20,7 @@ import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import type { Tier } from '../validation.js';
 import { parseInventory, type InventoryArchive } from '../transfer/inventory.js';
-import { DirectoryDestination, type ExportDestination } from './destination.js';
+import { BLOCKED, DirectoryDestination, type ExportDestination } from './destination.js';
 import { ExportWorker } from './export-worker.js';
 import { newestInventoryJob } from './inventory-source.js';
 import { SqliteLedger } from './ledger-sqlite.js';
@@ -43,6 +43,13 @@ export interface ExportProgress {
   archiveId?: string;
   /** With `waiting`: real milliseconds until the next poll. */
   nextPollMs?: number;
+  /**
+   * With `verified`: the name the archive was written under instead of
+   * `name`, because a different file already had that name in the target.
+   */
+  writtenAs?: string;
+  /** With `writtenAs`: the name the plan gave the archive. */
+  name?: string;
 }
 
 /** A namer of one's own, for the `names` option. */
@@ -202,6 +209,7 @@ async function run(vault: Vault, o: ExportOptions, destination: ExportDestinatio
     const target = await ledger.getMeta<string>('destination');
     if (target !== undefined && target !== destination.location) throw new Error(`The ledger belongs to the export to ${target}, not ${destination.location}. Use another ledger (state).`);
     if (!(await ledger.planned())) await plan(vault, o, destination, ledger, identity);
+    await unblock(ledger);
   });
   const clock = new ExportClock(o.timeScale ?? 1, (await ledger.getMeta<number>('clockEpoch')) ?? Date.now());
   const total = Object.values(await ledger.counts(0)).reduce((n, c) => n + c.archives, 0);
@@ -219,6 +227,20 @@ async function run(vault: Vault, o: ExportOptions, destination: ExportDestinatio
   const skipped = ((await ledger.getMeta<number>('inventoryArchives')) ?? total) - total;
   const requests = { tier: o.tier ?? 'Bulk', count: spent.requests, bytes: spent.bytes };
   return { total, counts, finished, skipped, requests, manifestPath, ledgerPath: ledger.location };
+}
+
+/**
+ * Archives that failed because something was in their way (a link, a file
+ * where a folder belongs, a folder without permission) are tried again on
+ * every run: a person may have moved it. One whose job may still be
+ * serving its output goes back to waiting for it (a job that expired is
+ * found so and retrieved again); the others start over.
+ */
+async function unblock(ledger: ExportLedger): Promise<void> {
+  for (const a of await ledger.inState(['failed'])) {
+    if (!a.error?.startsWith(BLOCKED)) continue;
+    await ledger.update(a.archiveId, a.jobId ? 'requested' : 'pending', { jobReady: false, failures: 0 });
+  }
 }
 
 /** The inventory a plan reads: a saved file, or a job (waited for). */

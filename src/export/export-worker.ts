@@ -17,7 +17,7 @@
 import type { Job } from '../resources/job.js';
 import type { Vault } from '../resources/vault.js';
 import { isTransientError } from '../transfer/retry.js';
-import { ExportWriteError, type ExportDestination } from './destination.js';
+import { BLOCKED, ExportWriteError, type ExportDestination } from './destination.js';
 import type { ExportOptions, ExportProgress } from './export-vault.js';
 import type { ExportLedger, LedgerArchive, LedgerCounts, LedgerWorker } from './ledger.js';
 import { refusalBackoff, type ExportClock } from './pacing.js';
@@ -304,12 +304,14 @@ export class ExportWorker {
     const { ledger, vault, destination, options: o } = this.#c;
     const renew = setInterval(() => void ledger.renew([a.archiveId], this.#id, Date.now() + this.#lease).catch(() => undefined), Math.max(1000, this.#lease / 3));
     renew.unref();
+    let outcome;
     try {
-      await destination.write(vault, a, this.#signal);
+      outcome = await destination.write(vault, a, this.#signal);
     } catch (err) {
       if (this.#signal?.aborted || !(err instanceof ExportWriteError)) throw err;
       if (err.kind === 'blocked') {
-        await ledger.update(a.archiveId, 'failed', { error: err.message, ...RELEASED }, this.#id);
+        // Tried again on the next run (see exportVault), once a person has moved what is in the way.
+        await ledger.update(a.archiveId, 'failed', { error: `${BLOCKED}${err.message}`, ...RELEASED }, this.#id);
         await this.#report('failed', a.archiveId);
       } else if (err.kind === 'expired' || a.failures + 1 >= MAX_WRITE_FAILURES) {
         await this.#retrieveAgain(a, err.message, this.#id);
@@ -321,10 +323,10 @@ export class ExportWorker {
     } finally {
       clearInterval(renew);
     }
-    await ledger.update(a.archiveId, 'verified', { error: null, ...RELEASED }, this.#id);
+    await ledger.update(a.archiveId, 'verified', { error: null, ...(outcome?.name ? { name: outcome.name } : {}), ...RELEASED }, this.#id);
     this.#done++;
     await this.#beat('working');
-    await this.#report('verified', a.archiveId);
+    await this.#report('verified', a.archiveId, outcome?.name ? { writtenAs: outcome.name, name: a.name } : {});
     if (o.deleteAfterVerify) {
       await vault.Archive(a.archiveId).delete();
       await ledger.update(a.archiveId, 'deleted');

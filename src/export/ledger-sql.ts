@@ -137,6 +137,7 @@ function fromRow(r: Row): LedgerArchive {
 }
 
 const COLUMNS: Record<keyof LedgerFields, string> = {
+  name: 'name',
   jobId: 'job_id',
   jobStartedAt: 'job_started_at',
   jobReady: 'job_ready',

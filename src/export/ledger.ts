@@ -91,7 +91,7 @@ export interface ArchiveTally {
 export type PlannedArchive = Pick<LedgerArchive, 'archiveId' | 'name' | 'size' | 'treeHash' | 'created' | 'description' | 'mtime'>;
 
 /** The fields an update may set. */
-export type LedgerFields = Partial<Pick<LedgerArchive, 'jobId' | 'jobStartedAt' | 'jobReady' | 'present' | 'attempts' | 'failures' | 'error' | 'leaseOwner' | 'leaseUntil'>>;
+export type LedgerFields = Partial<Pick<LedgerArchive, 'name' | 'jobId' | 'jobStartedAt' | 'jobReady' | 'present' | 'attempts' | 'failures' | 'error' | 'leaseOwner' | 'leaseUntil'>>;
 
 /** Counts of archives and bytes per state. */
 export type LedgerCounts = Record<ArchiveState, ArchiveTally>;

@@ -201,6 +201,7 @@ matched the inventory's. Run the same command on several machines with one
       const started = Date.now();
       const onProgress = (p: ExportProgress) => {
         if (p.event === 'failed') output.note(`failed: ${p.archiveId}`);
+        if (p.writtenAs) output.note(`${p.name} in the target is another file and was kept; the archive was written beside it as ${p.writtenAs}`);
         if (!opts.progress || (Date.now() - lastNote < 2000 && p.event !== 'waiting')) return;
         lastNote = Date.now();
         const done = p.counts.verified.bytes + p.counts.deleted.bytes;
