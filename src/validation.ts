@@ -164,8 +164,11 @@ export function checkRangeBounds(range: unknown, parameter: string, what: string
 /**
  * Checks a retrieval range (`RetrievalByteRange`): `start-end`, inclusive,
  * starting on a 1 MiB boundary and ending one byte before a 1 MiB boundary
- * (or at the archive's last byte, when `archiveSize` is known). Returns the
- * `start-end` string Glacier expects.
+ * or at the archive's last byte. When `archiveSize` is not known, an end
+ * that is not one byte before a 1 MiB boundary may be the last byte, so
+ * only Glacier can tell: the range is sent, and Glacier refuses a wrong end
+ * (InvalidParameterValueException). Returns the `start-end` string Glacier
+ * expects.
  */
 export function validateRetrievalRange(range: RangeInput, archiveSize?: number, parameter = 'range'): string {
   let start: number;
@@ -177,15 +180,18 @@ export function validateRetrievalRange(range: RangeInput, archiveSize?: number, 
     }
     start = Number(m[1]);
     end = Number(m[2]);
+    if (!Number.isSafeInteger(end)) throw new ValidationError(parameter, `Invalid range ${range}: ${m[2]} is more bytes than any archive holds (Glacier's largest is 40,000 GiB).`);
   } else {
     ({ start, end } = checkRangeBounds(range, parameter, 'range', 'start-end'));
   }
   if (end < start) throw new ValidationError(parameter, `Invalid range ${start}-${end}: the end must not come before the start.`);
-  if (!isMegabyteAligned(start, end, archiveSize)) {
+  // Unknown size: the end may be the archive's last byte, which only Glacier knows.
+  const aligned = archiveSize === undefined ? start % MiB === 0 : isMegabyteAligned(start, end, archiveSize);
+  if (!aligned) {
     throw new ValidationError(
       parameter,
       `Range ${start}-${end} is not megabyte aligned: it must start on a multiple of 1 MiB (1048576) and end one byte ` +
-        `before a multiple of 1 MiB${archiveSize === undefined ? '' : ` or at the archive's last byte (${archiveSize - 1})`}, e.g. 0-1048575.`,
+        `before a multiple of 1 MiB or at the archive's last byte${archiveSize === undefined ? '' : ` (${archiveSize - 1})`}, e.g. 0-1048575.`,
     );
   }
   return `${start}-${end}`;
