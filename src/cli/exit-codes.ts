@@ -76,12 +76,34 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+/** Error codes of a local file or folder that cannot be read or written (the disk full, a file too large for it, …). */
+const LOCAL_FILE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EFBIG', 'ENAMETOOLONG']);
+/** System calls of the network, whose errors are not about local files. */
+const NETWORK_CALLS = new Set(['connect', 'getaddrinfo', 'getnameinfo', 'listen', 'bind']);
+
+/** `error` and its causes, outermost first. */
+function causes(error: unknown): Record<string, unknown>[] {
+  const chain: Record<string, unknown>[] = [];
+  for (let e: unknown = error; isObject(e) && chain.length < 5; e = e.cause) chain.push(e);
+  return chain;
+}
+
+/** True for a file-system error of the local machine (it names its system call). */
+function isLocalFileError(e: Record<string, unknown>): boolean {
+  return typeof e.code === 'string' && LOCAL_FILE_CODES.has(e.code) && typeof e.syscall === 'string' && !NETWORK_CALLS.has(e.syscall);
+}
+
 /** Chooses the exit code for an error. */
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
   if (isRegionMissing(error)) return ExitCode.USAGE;
   if (!isObject(error)) return ExitCode.ERROR;
+  const chain = causes(error);
+  // A local file that cannot be read or written, whatever the operation wrapped it in (a full disk is not bad data).
+  if (chain.some(isLocalFileError)) return ExitCode.USAGE;
   const name = typeof error.name === 'string' ? error.name : '';
+  // An upload to resume that Glacier does not know (never made, completed, aborted, or expired).
+  if (name === 'UploadError' && chain.some((e) => e.name === 'ResourceNotFoundException')) return ExitCode.NOT_FOUND;
   const byName = BY_NAME[name];
   if (byName !== undefined) return byName;
   // "The job is not currently available for download".

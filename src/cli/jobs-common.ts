@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, rename, rm, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { Option } from 'commander';
@@ -87,4 +88,23 @@ export async function saveJobOutput(job: Job, file: string): Promise<number> {
     throw error;
   }
   return bytes;
+}
+
+/** Refuses, before any request, a target that is a directory or whose directory is missing or not writable. */
+export async function checkTarget(file: string): Promise<void> {
+  const dir = dirname(resolve(file));
+  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
+    const why = error.code === 'ENOENT' ? `directory ${dir} does not exist` : `${dir}: ${error.code ?? error.message}`;
+    throw new CliError(`cannot write ${file}: ${why}`, ExitCode.USAGE);
+  });
+  if (!info.isDirectory()) throw new CliError(`cannot write ${file}: ${dir} is not a directory`, ExitCode.USAGE);
+  await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot write ${file}: directory ${dir} is not writable (${error.code ?? error.message})`, ExitCode.USAGE);
+  });
+  const target = await stat(file).catch(() => undefined);
+  if (target?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; give a file name`, ExitCode.USAGE);
+  // A finished download is renamed over its target: never over a device, a FIFO or a socket (even with --force).
+  if (target && !target.isFile()) {
+    throw new CliError(`cannot write ${file}: it exists and is not a regular file (a device, FIFO or socket); give a file name, or '-' to write to standard output`, ExitCode.USAGE);
+  }
 }

@@ -183,12 +183,16 @@ export class TransferProgress {
     this.#bar?.update(this.#knownTotal ? Math.min(loaded, Math.max(this.#total, 1)) : 0, this.#payload());
   }
 
-  /** Stops the bar, leaving its last state on screen; returns the average rate in bytes/s. */
-  stop(): number {
+  /**
+   * Stops the bar, leaving its last state on screen; returns the average
+   * rate in bytes/s. `finished` false (a failure, an interruption) shows
+   * "stopped after", not "done in", also when the total was never known.
+   */
+  stop(finished = true): number {
     if (!this.#running) return 0;
     this.#running = false;
     if (activeBar === this) activeBar = undefined;
-    this.#bar?.update(this.#knownTotal ? Math.min(this.#loaded, Math.max(this.#total, 1)) : 0, this.#payload(true));
+    this.#bar?.update(this.#knownTotal ? Math.min(this.#loaded, Math.max(this.#total, 1)) : 0, this.#payload(true, finished));
     this.#bar?.stop();
     const seconds = (Date.now() - this.#startedAt) / 1000;
     return seconds > 0 ? (this.#loaded - this.#startLoaded) / seconds : 0;
@@ -201,12 +205,13 @@ export class TransferProgress {
     return ((last.loaded - first.loaded) * 1000) / (last.t - first.t);
   }
 
-  #payload(final = false): Record<string, string> {
+  #payload(final = false, finished = true): Record<string, string> {
     const rate = final ? ((this.#loaded - this.#startLoaded) * 1000) / Math.max(1, Date.now() - this.#startedAt) : this.#rate();
     const left = this.#total - this.#loaded;
     const elapsed = formatDuration((Date.now() - this.#startedAt) / 1000);
     let etaText = '-';
-    if (!this.#knownTotal) etaText = final ? `done in ${elapsed}` : `${elapsed} so far`;
+    if (final && !finished) etaText = `stopped after ${elapsed}`;
+    else if (!this.#knownTotal) etaText = final ? `done in ${elapsed}` : `${elapsed} so far`;
     else if (left <= 0) etaText = `done in ${elapsed}`;
     else if (final) etaText = `stopped after ${elapsed}`;
     else if (rate > 0) etaText = formatDuration(left / rate);

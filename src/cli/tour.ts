@@ -20,7 +20,7 @@ import { startLocalGlacier, type LocalGlacier } from '../local/index.js';
 import { duration, positiveInt } from './args.js';
 import { chooseRegion } from './connect.js';
 import { errorLine } from './exit-codes.js';
-import { formatBytes, formatDuration, formatRate, formatTable, shortId } from './format.js';
+import { formatBytes, formatDuration, formatTable, shortId } from './format.js';
 import { inventoryTable } from './commands/inventory.js';
 import { TransferProgress } from './progress.js';
 import { withInterrupt } from './signals.js';

@@ -226,7 +226,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .description('A local Amazon Glacier endpoint (API 2012-06-01) for offline scripts and tests.')
     .version(packageVersion(), '-V, --version')
     .addHelpText('after', SPEC_HELP)
-    .addHelpText('after', SPEC_HELP)
     .showHelpAfterError();
   program.parse(argv as string[]);
   const options = localOptionsFrom(program.opts(), (line) => process.stderr.write(`${line}\n`));

@@ -34,6 +34,17 @@ describe('TransferProgress', () => {
     expect(lines.at(-1)).toMatch(/^upload 50% \| 50\.0 MiB \/ 100\.0 MiB \| .* \| ETA stopped after /);
   });
 
+  it('a stream of unknown length says "done in" when it finished and "stopped after" when it did not', () => {
+    for (const finished of [true, false]) {
+      const { stream, text } = fakeStream(false);
+      const bar = new TransferProgress({ stream, label: 'upload' });
+      bar.start(undefined);
+      bar.update(2048);
+      bar.stop(finished);
+      expect(text().trim().split('\n').at(-1)).toMatch(finished ? /\| done in / : /\| stopped after /);
+    }
+  });
+
   it('on a terminal draws one bar redrawn in place', async () => {
     const { stream, text } = fakeStream(true);
     const bar = new TransferProgress({ stream, label: 'download' });

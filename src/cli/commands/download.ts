@@ -1,13 +1,12 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { validatePartSize } from '../../index.js';
 import type { Command } from 'commander';
 import { byteSize, memorySize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
-import { pollIntervalOption, refuseToOverwrite, waitForJob } from '../jobs-common.js';
+import { checkTarget, pollIntervalOption, refuseToOverwrite, waitForJob } from '../jobs-common.js';
 import { TransferProgress } from '../progress.js';
 import { withInterrupt } from '../signals.js';
 
@@ -39,25 +38,6 @@ function localFileProblem(error: unknown): NodeJS.ErrnoException | undefined {
   return undefined;
 }
 
-/** Refuses, before any request, a target that is a directory or whose directory is missing or not writable. */
-async function checkTarget(file: string): Promise<void> {
-  const dir = dirname(resolve(file));
-  const info = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    const why = error.code === 'ENOENT' ? `directory ${dir} does not exist` : `${dir}: ${error.code ?? error.message}`;
-    throw new CliError(`cannot write ${file}: ${why}`, ExitCode.USAGE);
-  });
-  if (!info.isDirectory()) throw new CliError(`cannot write ${file}: ${dir} is not a directory`, ExitCode.USAGE);
-  await access(dir, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot write ${file}: directory ${dir} is not writable (${error.code ?? error.message})`, ExitCode.USAGE);
-  });
-  const target = await stat(file).catch(() => undefined);
-  if (target?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; give a file name`, ExitCode.USAGE);
-  // A finished download is renamed over its target: never over a device, a FIFO or a socket (even with --force).
-  if (target && !target.isFile()) {
-    throw new CliError(`cannot write ${file}: it exists and is not a regular file (a device, FIFO or socket); give a file name, or '-' to write to standard output`, ExitCode.USAGE);
-  }
-}
-
 /** `glacier download NAME JOB_ID FILE`: a verified, resumable download of a retrieval job's output. */
 export function registerDownload(program: Command): void {
   program
@@ -85,6 +65,8 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
       const opts = globalOptions(command);
       const output = new Output(opts);
       const toStdout = file === '-';
+      // Bad input is reported before any request.
+      if (options.chunkSize !== undefined) validatePartSize(options.chunkSize, '--chunk-size');
       if (toStdout && opts.json) throw new CliError("--json cannot be used when the archive itself goes to standard output ('-')", ExitCode.USAGE);
       // A reader that stops early (`| head`, a tar that is done) closes the pipe: stop quietly,
       // with the status a process killed by SIGPIPE has, as Unix tools do.
@@ -138,7 +120,7 @@ again: the verified part of FILE.partial is kept and only the rest is fetched.`,
           }),
         ));
       } catch (error) {
-        progress.stop();
+        progress.stop(false);
         const local = toStdout ? undefined : localFileProblem(error);
         if (local) throw new CliError(`cannot write ${file}: ${local.message}`, ExitCode.USAGE, { cause: error });
         if (await hasPartial()) {

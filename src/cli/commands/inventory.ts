@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { runningInventoryJob, type InventoryArchive, type Job, type Vault } from '../../index.js';
+import { runningInventoryJob, type InventoryArchive, type Job } from '../../index.js';
 import { oneOf } from '../args.js';
 import { connect } from '../connect.js';
 import { globalOptions, Output } from '../context.js';
 import { CliError, ExitCode } from '../exit-codes.js';
 import { formatBytes, formatDate, formatTable } from '../format.js';
 import { withInterrupt } from '../signals.js';
-import { pollIntervalOption, refuseToOverwrite, saveJobOutput, waitForJob } from '../jobs-common.js';
+import { checkTarget, pollIntervalOption, refuseToOverwrite, saveJobOutput, waitForJob } from '../jobs-common.js';
 
 interface InventoryOptions {
   format: 'JSON' | 'CSV';
@@ -64,6 +64,7 @@ Without --wait the job id is printed; fetch the result later with --job.`,
     .action(async (vaultName: string, options: InventoryOptions, command: Command) => {
       const opts = globalOptions(command);
       const output = new Output(opts);
+      if (options.output !== undefined) await checkTarget(options.output);
       if (options.output !== undefined && !options.force) await refuseToOverwrite(options.output);
       const vault = connect(opts).Vault(opts.account, vaultName);
       let job: Job;

@@ -21,10 +21,22 @@ interface UploadOptions {
   abortOnError?: boolean;
 }
 
-/** A description Glacier accepts (printable ASCII, at most 1024 characters), from the file name. */
-function defaultDescription(file: string): string | undefined {
+/** `YYYYMMDDTHHMMSSZ`, as mt-aws-glacier writes times. */
+function compactTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * A description Glacier accepts (printable ASCII, at most 1024 characters)
+ * from the file name: the name itself, or, for a name outside printable
+ * ASCII, mt-aws-glacier's `mt2` encoding of it (base64url of
+ * `{"filename","mtime"}`), which `glacier export` and mt-aws-glacier decode.
+ */
+function defaultDescription(file: string, mtimeMs: number): { description?: string; encoded?: boolean } {
   const name = basename(file);
-  return /^[\x20-\x7e]{1,1024}$/.test(name) ? name : undefined;
+  if (/^[\x20-\x7e]{1,1024}$/.test(name)) return { description: name };
+  const mt2 = `mt2 ${Buffer.from(JSON.stringify({ filename: name, mtime: compactTime(mtimeMs) }), 'utf8').toString('base64url')}`;
+  return mt2.length <= 1024 ? { description: mt2, encoded: true } : {};
 }
 
 /** `glacier upload FILE --vault NAME`: a verified (multipart when large) upload with progress. */
@@ -34,7 +46,7 @@ export function registerUpload(program: Command): void {
     .description('upload a file as one archive; large files go multipart, in parallel, resumable')
     .argument('<file>', "file to upload; '-' reads standard input (of unknown length: see --part-size)")
     .requiredOption('--vault <name>', 'vault to upload to')
-    .option('--description <text>', 'archive description (printable ASCII, up to 1024 characters; default: the file name)')
+    .option('--description <text>', 'archive description (printable ASCII, up to 1024 characters; default: the file name, mt2-encoded if it is not ASCII)')
     .option('--part-size <size>', 'multipart part size, 1MiB x 2^n up to 4GiB (default: chosen from the file size)', (v) =>
       byteSize(v, '--part-size'),
     )
@@ -63,15 +75,20 @@ pipe the same bytes again with --resume.`,
       const output = new Output(opts);
       const fromStdin = file === '-';
       let size: number | undefined;
+      let mtimeMs = 0;
       if (!fromStdin) {
         const info = await stat(file).catch((error: NodeJS.ErrnoException) => {
           throw new CliError(`cannot read ${file}: ${error.code ?? error.message}`, ExitCode.USAGE);
         });
         if (!info.isFile()) throw new CliError(`${file} is not a regular file; upload a file, or '-' for standard input.`, ExitCode.USAGE);
         size = info.size;
+        mtimeMs = info.mtimeMs;
         if (size === 0) throw new CliError(`${file} is empty; Glacier does not store empty archives.`, ExitCode.USAGE);
       }
-      const description = options.description ?? (fromStdin ? undefined : defaultDescription(file));
+      const named = options.description !== undefined || fromStdin ? {} : defaultDescription(file, mtimeMs);
+      const description = options.description ?? named.description;
+      if (named.encoded) output.note(`${basename(file)} is not printable ASCII, which Glacier requires of descriptions: the description is mt-aws-glacier's mt2 encoding of the name (glacier export decodes it). Pass --description to choose another.`);
+      else if (!fromStdin && description === undefined) output.note(`${basename(file)} is too long to describe the archive; it has no description. Pass --description to give it one.`);
       // Bad input is reported before anything is drawn or sent.
       validateDescription(description, '--description');
       if (options.partSize !== undefined) validatePartSize(options.partSize, '--part-size');
@@ -122,7 +139,7 @@ pipe the same bytes again with --resume.`,
           ].join('\n'),
         );
       } catch (error) {
-        progress.stop();
+        progress.stop(false);
         const id = error instanceof UploadError ? (error.uploadId ?? uploadId) : uploadId;
         const kept = error instanceof UploadError ? error.partsLeft : options.abortOnError !== true;
         if (id !== undefined && kept) {
