@@ -203,7 +203,7 @@ export {
   type StartWait,
 } from './export/ledger.js';
 export { SqlLedger, LEDGER_SCHEMA, type SqlDriver, type SqlQuery } from './export/ledger-sql.js';
-export { SqliteLedger } from './export/ledger-sqlite.js';
+export { SqliteLedger, readLedgerSnapshot, type LedgerSnapshot } from './export/ledger-sqlite.js';
 export { PostgresLedger, redactUrl, type PostgresLedgerOptions } from './export/ledger-postgres.js';
 export { ExportWorker, DEFAULT_LEASE_MS, type WorkerContext, type WorkerResult } from './export/export-worker.js';
 export { DirectoryDestination, ExportWriteError, type ExportDestination } from './export/destination.js';

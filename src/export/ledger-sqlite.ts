@@ -6,6 +6,8 @@
  * @module
  */
 import Database from 'better-sqlite3';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { LedgerCounts, LedgerWorker } from './ledger.js';
 import { LEDGER_ADDED_COLUMNS, LEDGER_SCHEMA, SqlLedger, type SqlDriver, type SqlQuery } from './ledger-sql.js';
 
 /** better-sqlite3 behind the ledger's driver: statements run one at a time, in order, each transaction whole. */
@@ -81,10 +83,64 @@ class SqliteDriver implements SqlDriver {
   }
 }
 
-/** A ledger in a SQLite file (see the `ledger` module for the schema). One process uses it at a time. */
+/** What a running export last published of its SQLite ledger, for `--status` while the file is held. */
+export interface LedgerSnapshot {
+  /** When it was written (ms since the epoch). */
+  at: number;
+  vault: string | undefined;
+  destination: string | undefined;
+  counts: LedgerCounts;
+  workers: LedgerWorker[];
+}
+
+/** Where the snapshot of the ledger at `path` is written. */
+export function snapshotPath(path: string): string {
+  return `${path}.status.json`;
+}
+
+/** The snapshot a running export wrote of the ledger at `path`, if any. */
+export async function readLedgerSnapshot(path: string): Promise<LedgerSnapshot | undefined> {
+  const text = await readFile(snapshotPath(path), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LedgerSnapshot;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A ledger in a SQLite file (see the `ledger` module for the schema). One
+ * process uses it at a time: the file is locked (SQLite's exclusive locking
+ * mode, which also keeps WAL working on network file systems). So that
+ * `glacier export --status` can read it meanwhile, each heartbeat (at most
+ * every 2 s) also writes a snapshot of the counts and workers beside it
+ * (`ledger.sqlite.status.json`, replaced atomically).
+ */
 export class SqliteLedger extends SqlLedger {
+  readonly #path: string;
+  #snapshotAt = 0;
+
   /** Opens or creates the ledger at `path`. Throws (code `EBUSY`) when another export holds it. */
   constructor(path: string) {
     super(new SqliteDriver(path));
+    this.#path = path;
+  }
+
+  /** {@inheritDoc ExportLedger.heartbeat} Also writes the snapshot for readers, at most every 2 s. */
+  override async heartbeat(worker: Omit<LedgerWorker, 'heartbeatAt' | 'done'>, done = 0): Promise<void> {
+    await super.heartbeat(worker, done);
+    if (Date.now() - this.#snapshotAt < 2000) return;
+    this.#snapshotAt = Date.now();
+    const snapshot: LedgerSnapshot = {
+      at: Date.now(),
+      vault: await this.getMeta<string>('vault'),
+      destination: await this.getMeta<string>('destination'),
+      counts: await this.counts(0),
+      workers: await this.workers(),
+    };
+    const path = snapshotPath(this.#path);
+    await writeFile(`${path}.tmp`, JSON.stringify(snapshot));
+    await rename(`${path}.tmp`, path);
   }
 }

@@ -5,6 +5,7 @@
  * and ends with every file verified. Also `--status`, `--once` and the
  * confirmation `--delete-after-verify` needs.
  */
+import { existsSync } from 'node:fs';
 import { readdir, readFile, realpath, rm, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -166,6 +167,29 @@ describe('glacier export', () => {
     } finally {
       client.destroy();
       await g2.close();
+    }
+  }, 120_000);
+
+  it('--status reads a running export: what its ledger last published, while the ledger itself is held', async () => {
+    const to = join(root, 'status-out');
+    const env = cliEnv(g.endpoint);
+    const child = startCli(['export', 'photos', '--to', to, '--tier', 'Expedited', '--max-jobs', '5', '--concurrency', '1', '--time-scale', String(SCALE), '--no-progress'], env);
+    const done = finish(child);
+    try {
+      const snapshot = join(to, '.glacier-export', 'ledger.sqlite.status.json');
+      for (let i = 0; i < 300 && !existsSync(snapshot); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(snapshot)).toBe(true);
+      const status = await runCli(['--json', 'export', 'photos', '--to', to, '--status'], env);
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout) as { running: boolean; total: number; workers: unknown[] };
+      expect(report.running).toBe(true);
+      expect(report.total).toBe(ARCHIVES);
+      expect(report.workers.length).toBe(1);
+      const text = await runCli(['export', 'photos', '--to', to, '--status'], env);
+      expect(text.stdout).toMatch(/^An export is running on this ledger; as of .* ago:\n\d+ of 150 archive\(s\) exported/);
+    } finally {
+      child.kill('SIGKILL');
+      await done;
     }
   }, 120_000);
 });

@@ -7,6 +7,7 @@ import {
   isPostgresState,
   openLedger,
   parseS3Url,
+  readLedgerSnapshot,
   planVaultExport,
   S3_STORAGE_CLASSES,
   type ExportLedger,
@@ -106,7 +107,19 @@ function target(to: string): string {
 
 async function printStatus(state: string, output: Output): Promise<void> {
   if (!isPostgresState(state) && !existsSync(state)) throw new CliError(`no export ledger at ${state}: nothing was exported there yet`, ExitCode.NOT_FOUND);
-  const ledger: ExportLedger = await openLedger(state);
+  let ledger: ExportLedger;
+  try {
+    ledger = await openLedger(state);
+  } catch (err) {
+    // A SQLite ledger is held by the export that runs on it: read what it last published.
+    const snapshot = (err as NodeJS.ErrnoException).code === 'EBUSY' ? await readLedgerSnapshot(state) : undefined;
+    if (!snapshot) throw err;
+    const { counts, workers, vault, destination, at } = snapshot;
+    const total = Object.values(counts).reduce((n, c) => n + c.archives, 0);
+    const asOf = `An export is running on this ledger; as of ${formatDuration(Math.max(0, Date.now() - at) / 1000)} ago:`;
+    output.result({ vault, destination, total, counts, workers, running: true, asOf: new Date(at).toISOString() }, () => `${asOf}\n${summary(counts, total)}${describeWorkers(workers)}`);
+    return;
+  }
   try {
     const counts = await ledger.counts(0);
     const total = Object.values(counts).reduce((n, c) => n + c.archives, 0);
