@@ -40,10 +40,16 @@ export function nameServiceError(error: unknown, subject: string, hints: ErrorHi
   }
   if (!isServiceError(error) || NAMED in error) return error;
   const said = error.message && error.message !== 'UnknownError' ? error.message : error.name;
-  const hint = error.name === 'NoLongerSupportedException' ? NO_LONGER_SUPPORTED_EXPLANATION : hints[error.name];
+  // A missing vault is named so by Glacier; the operation's own hint (a job forgotten, an upload expired) would mislead.
+  const missingVault = error.name === 'ResourceNotFoundException' && /^Vault not found/i.test(said);
+  const hint =
+    error.name === 'NoLongerSupportedException' ? NO_LONGER_SUPPORTED_EXPLANATION : missingVault ? MISSING_VAULT_HINT : hints[error.name];
   rename(error, hint ? `${subject}: ${hint} (Glacier said: ${said})` : `${subject}: ${said}`);
   return error;
 }
+
+/** What to check when Glacier says the vault does not exist. */
+const MISSING_VAULT_HINT = 'the vault does not exist in this account and Region; check its name, the Region and the account';
 
 /** What to do when no Region is configured anywhere. */
 export const REGION_MISSING_EXPLANATION =

@@ -73,6 +73,13 @@ describe('local files and exit codes', () => {
     expect((await readFile(file)).equals(data)).toBe(true);
   });
 
+  it('download from a vault that does not exist says so, instead of blaming the job (3)', async () => {
+    const r = await runCli(['download', 'no-such-vault', 'JOB', join(fixture.work, 'x.bin')], fixture.env);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/the vault does not exist in this account and Region/);
+    expect(r.stderr).not.toMatch(/keeps a job/);
+  });
+
   it('upload --resume with an upload id Glacier does not know is "not found" (3)', async () => {
     const path = join(fixture.work, 'resume.bin');
     await writeFile(path, randomBytes(2 * MiB));
