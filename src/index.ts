@@ -206,7 +206,7 @@ export { SqlLedger, LEDGER_SCHEMA, type SqlDriver, type SqlQuery } from './expor
 export { SqliteLedger, readLedgerSnapshot, type LedgerSnapshot } from './export/ledger-sqlite.js';
 export { PostgresLedger, redactUrl, type PostgresLedgerOptions } from './export/ledger-postgres.js';
 export { ExportWorker, DEFAULT_LEASE_MS, type WorkerContext, type WorkerResult } from './export/export-worker.js';
-export { DirectoryDestination, ExportWriteError, type ExportDestination } from './export/destination.js';
+export { DirectoryDestination, ExportWriteError, type ExportDestination, type WriteOutcome } from './export/destination.js';
 export { S3Destination, S3_STORAGE_CLASSES, s3PartSize, s3QueueSize, s3MetadataValue, parseS3Url, type S3DestinationOptions, type S3Location } from './export/s3-destination.js';
 export { jobOutput, VerifyingStream, type VerifiedBytes, type ExpectedBytes } from './export/verified-stream.js';
 export {

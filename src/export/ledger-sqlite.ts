@@ -87,9 +87,13 @@ class SqliteDriver implements SqlDriver {
 export interface LedgerSnapshot {
   /** When it was written (ms since the epoch). */
   at: number;
+  /** The vault exported (`account/name`). */
   vault: string | undefined;
+  /** Where it is exported to. */
   destination: string | undefined;
+  /** Archives and bytes per state. */
   counts: LedgerCounts;
+  /** The workers that joined, with their last heartbeat. */
   workers: LedgerWorker[];
 }
 
@@ -127,7 +131,7 @@ export class SqliteLedger extends SqlLedger {
     this.#path = path;
   }
 
-  /** {@inheritDoc ExportLedger.heartbeat} Also writes the snapshot for readers, at most every 2 s. */
+  /** Records a worker's heartbeat (see {@link ExportLedger.heartbeat}), and writes the snapshot for readers, at most every 2 s. */
   override async heartbeat(worker: Omit<LedgerWorker, 'heartbeatAt' | 'done'>, done = 0): Promise<void> {
     await super.heartbeat(worker, done);
     if (Date.now() - this.#snapshotAt < 2000) return;

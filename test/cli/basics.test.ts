@@ -188,9 +188,9 @@ describe('glacier treehash', () => {
     expect(json(one)).toEqual({ file: a, size: bytesA.length, treeHash: treeHash(bytesA) });
   });
 
-  it('a missing file is an error with exit 1', async () => {
+  it('a missing file is a local-file error with exit 2, as the exit code table says', async () => {
     const r = await runCli(['treehash', join(work, 'missing')], env);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('ENOENT');
   });
 });
