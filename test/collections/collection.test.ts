@@ -146,7 +146,9 @@ describe('collections (injected client)', () => {
     const error = await glacier.Vault('-', 'gone').jobs.toArray().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(error).toBeInstanceOf(GlacierServiceException);
-    expect((error as Error).message).toBe("glacier.Vault(accountId='-', name='gone').jobs: Vault not found for ARN: arn:aws:glacier:x");
+    expect((error as Error).message).toBe(
+      "glacier.Vault(accountId='-', name='gone').jobs: the vault does not exist in this account and Region; check its name, the Region and the account (Glacier said: Vault not found for ARN: arn:aws:glacier:x)",
+    );
   });
 
   it('stops when the signal aborts', async () => {
