@@ -88,6 +88,11 @@ function causes(error: unknown): Record<string, unknown>[] {
   return chain;
 }
 
+/** The local file-system error behind `error` (itself or a cause it wraps), if any. */
+export function localFileProblem(error: unknown): NodeJS.ErrnoException | undefined {
+  return causes(error).find(isLocalFileError) as NodeJS.ErrnoException | undefined;
+}
+
 /** True for a file-system error of the local machine (it names its system call). */
 function isLocalFileError(e: Record<string, unknown>): boolean {
   return typeof e.code === 'string' && LOCAL_FILE_CODES.has(e.code) && typeof e.syscall === 'string' && !NETWORK_CALLS.has(e.syscall);
@@ -100,7 +105,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (!isObject(error)) return ExitCode.ERROR;
   const chain = causes(error);
   // A local file that cannot be read or written, whatever the operation wrapped it in (a full disk is not bad data).
-  if (chain.some(isLocalFileError)) return ExitCode.USAGE;
+  if (localFileProblem(error)) return ExitCode.USAGE;
   const name = typeof error.name === 'string' ? error.name : '';
   // An upload to resume that Glacier does not know (never made, completed, aborted, or expired).
   if (name === 'UploadError' && chain.some((e) => e.name === 'ResourceNotFoundException')) return ExitCode.NOT_FOUND;

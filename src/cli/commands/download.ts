@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { byteSize, memorySize, positiveInt } from '../args.js';
 import { connect } from '../connect.js';
 import { connectionFlags, globalOptions, Output, quote, retryNote } from '../context.js';
-import { CliError, ExitCode } from '../exit-codes.js';
+import { CliError, ExitCode, localFileProblem } from '../exit-codes.js';
 import { formatBytes, formatRate } from '../format.js';
 import { checkTarget, pollIntervalOption, refuseToOverwrite, waitForJob } from '../jobs-common.js';
 import { TransferProgress } from '../progress.js';
@@ -24,18 +24,6 @@ function outputSize(range: string | undefined, archiveSize: number | undefined):
   const match = range ? /^(\d+)-(\d+)$/.exec(range) : null;
   if (match) return Number(match[2]) - Number(match[1]) + 1;
   return archiveSize;
-}
-
-/** Error codes that mean the target file cannot be written where it was asked for: a usage problem, not a data one. */
-const LOCAL_FILE_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS']);
-
-/** The local-file error behind `error` (itself, or the cause the download engine wrapped), if any. */
-function localFileProblem(error: unknown): NodeJS.ErrnoException | undefined {
-  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && LOCAL_FILE_CODES.has(code)) return e as NodeJS.ErrnoException;
-  }
-  return undefined;
 }
 
 /** `glacier download NAME JOB_ID FILE`: a verified, resumable download of a retrieval job's output. */
